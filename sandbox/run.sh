@@ -1,0 +1,71 @@
+#!/bin/bash
+# airlock-run: runs ONE execution of untrusted TypeScript in a fresh Deno process.
+#
+# argv:  $1 timeout in seconds (backstop only; the server enforces the real one)
+#        $2 comma-separated hostnames Deno may reach (through the proxy), or "-" for none
+# stdin: a first line holding the code's length in bytes, then the code itself. After that the
+#        stream stays open as a lifeline: when the server closes it (timeout, output cap, cancel,
+#        lost connection) Deno is killed. Docker has no exec-kill API; this is our kill switch.
+# stdout/stderr: the code's own, untouched. Runner failures use exit code 125.
+set -u
+umask 077
+
+fail() { printf 'airlock-run: %s\n' "$*" >&2; exit 125; }
+
+timeout_s=${1:-}
+hosts=${2:-}
+[[ $timeout_s =~ ^[1-9][0-9]{0,4}$ ]] || fail "bad timeout '$timeout_s'"
+[[ $hosts == "-" || $hosts =~ ^[a-z0-9.*-]+(,[a-z0-9.*-]+)*$ ]] || fail "bad host list"
+
+IFS= read -r len || fail "no code length on stdin"
+[[ $len =~ ^[0-9]{1,9}$ ]] || fail "bad code length"
+
+# Each execution gets its own scratch directory; Deno may read and write only there (and read
+# the skills store), so one execution cannot see another's files.
+scratch=$(mktemp -d /tmp/exec.XXXXXXXXXX) || fail "cannot create scratch directory"
+cleanup() { rm -rf -- "$scratch"; }
+trap cleanup EXIT
+mkdir "$scratch/work" "$scratch/cache"
+head -c "$len" >"$scratch/work/main.ts"
+[[ $(stat -c %s "$scratch/work/main.ts") == "$len" ]] || fail "code was cut short"
+
+net_flag=()
+[[ $hosts == "-" ]] || net_flag=("--allow-net=$hosts")
+
+# A clean environment: the code sees no container variables; Deno gets only what it needs to
+# reach the proxy (which enforces the allowlist again) and to trust the proxy's CA.
+deno_env=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$scratch/work" DENO_DIR="$scratch/cache"
+  DENO_NO_UPDATE_CHECK=1 NO_COLOR=1)
+if [[ -n ${AIRLOCK_PROXY_URL:-} ]]; then
+  deno_env+=(HTTP_PROXY="$AIRLOCK_PROXY_URL" HTTPS_PROXY="$AIRLOCK_PROXY_URL")
+fi
+[[ -z ${AIRLOCK_PROXY_CA:-} ]] || deno_env+=(DENO_CERT="$AIRLOCK_PROXY_CA")
+
+cd "$scratch/work"
+env -i "${deno_env[@]}" \
+  deno run --quiet --no-prompt --no-config --no-lock --no-remote --no-npm \
+    --v8-flags="--max-old-space-size=${AIRLOCK_HEAP_MB:-256}" \
+    --allow-read="$scratch/work,/skills" --allow-write="$scratch/work" \
+    "${net_flag[@]}" \
+    main.ts </dev/null &
+deno_pid=$!
+
+# The lifeline reader ends when the server closes our stdin. `env` execs Deno, so $deno_pid is
+# Deno itself and a KILL leaves nothing behind (Deno gets no --allow-run, so it has no children).
+exec 3<&0
+cat <&3 >/dev/null 2>&1 &
+lifeline_pid=$!
+exec 3<&-
+# Backstop in case the server vanishes without closing the stream.
+sleep "$((timeout_s + 10))" &
+backstop_pid=$!
+
+wait -n -p first_pid "$deno_pid" "$lifeline_pid" "$backstop_pid"
+status=$?
+if [[ ${first_pid:-} != "$deno_pid" ]]; then
+  kill -KILL "$deno_pid" 2>/dev/null
+  wait "$deno_pid" 2>/dev/null
+  status=$?
+fi
+kill "$lifeline_pid" "$backstop_pid" 2>/dev/null
+exit "$status"

@@ -1,0 +1,187 @@
+/**
+ * @module The docker-socket filter's HTTP front: reads each request, asks the policy, and forwards
+ * only what the policy allowed, rebuilt from the decision (canonical path, re-serialised body,
+ * a fixed header set). The client's own bytes never reach the daemon.
+ */
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import { decide, type Decision, type FilterRequest } from "./policy.ts";
+import type { ExecRules } from "./exec-body.ts";
+import type { KnownExecs } from "./known-execs.ts";
+import type { LocateSandbox } from "./sandbox-locator.ts";
+import { relayUpgrade } from "./relay-upgrade.ts";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface FilterDeps {
+  socketPath: string;
+  rules: ExecRules;
+  known: KnownExecs;
+  locateSandbox: LocateSandbox;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+class FilterError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export function createFilterServer(deps: FilterDeps): http.Server {
+  const server = http.createServer((req, res) => {
+    handleRequest(deps, req, res).catch((err: unknown) => sendError(res, err));
+  });
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    handleUpgrade(deps, req, socket, head).catch((err: unknown) => {
+      const status = err instanceof FilterError ? err.status : 502;
+      const message = err instanceof FilterError ? err.message : "docker daemon unreachable";
+      writeRawError(socket, status, message);
+    });
+  });
+  server.on("clientError", (_err, socket) => {
+    socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
+  return server;
+}
+
+function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true } {
+  const decision = decide(req, deps.rules, (id) => deps.known.has(id));
+  if (!decision.allow) {
+    deps.log({ decision: "deny", method: req.method, path: req.target, reason: decision.reason });
+    throw new FilterError(403, `airlock docker filter: ${decision.reason}`);
+  }
+  deps.log({ decision: "allow", method: req.method, action: decision.action, path: decision.path });
+  return decision;
+}
+
+async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const body = await readBody(req, MAX_BODY_BYTES);
+  const decision = judge(deps, {
+    method: req.method ?? "",
+    target: req.url ?? "",
+    body,
+    contentType: req.headers["content-type"],
+    upgrade: false,
+  });
+
+  if (decision.action === "exec-create") {
+    const sandboxId = await deps.locateSandbox();
+    if (!sandboxId) throw new FilterError(503, "airlock docker filter: the sandbox container is not running");
+    const upstream = await forward(deps.socketPath, "POST", `/containers/${sandboxId}/exec`, decision.body);
+    const text = await readBody(upstream, MAX_BODY_BYTES);
+    if (upstream.statusCode === 201) deps.known.add((JSON.parse(text) as { Id: string }).Id);
+    res.writeHead(upstream.statusCode ?? 502, { "Content-Type": "application/json" }).end(text);
+    return;
+  }
+  const upstream =
+    decision.action === "exec-start"
+      ? await forward(deps.socketPath, "POST", decision.path, decision.body)
+      : await forward(deps.socketPath, "GET", decision.path, undefined);
+  res.writeHead(upstream.statusCode ?? 502, pickHeaders(upstream.headers));
+  upstream.pipe(res);
+}
+
+async function handleUpgrade(deps: FilterDeps, req: http.IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  if (String(req.headers.upgrade).toLowerCase() !== "tcp") throw new FilterError(403, "only Upgrade: tcp is supported");
+  const length = Number(req.headers["content-length"] ?? "0");
+  if (!Number.isInteger(length) || length < 0 || length > 4096) throw new FilterError(403, "bad Content-Length");
+  const body = await readExactly(client, head, length);
+  const decision = judge(deps, {
+    method: req.method ?? "",
+    target: req.url ?? "",
+    body,
+    contentType: req.headers["content-type"],
+    upgrade: true,
+  });
+  if (decision.action !== "exec-start") throw new FilterError(403, "airlock docker filter: only exec start may be upgraded");
+  await relayUpgrade({ socketPath: deps.socketPath, path: decision.path, body: decision.body, client });
+}
+
+function forward(socketPath: string, method: string, path: string, body: string | undefined): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { Host: "docker" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      headers["Content-Length"] = String(Buffer.byteLength(body));
+    }
+    const req = http.request({ socketPath, method, path, headers }, resolve);
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function pickHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  const type = headers["content-type"];
+  if (type) out["Content-Type"] = type;
+  return out;
+}
+
+function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new FilterError(413, "airlock docker filter: body too large"));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    stream.on("error", reject);
+  });
+}
+
+/** Collects exactly `length` body bytes of an upgrade request; anything more is refused. */
+function readExactly(socket: Duplex, head: Buffer, length: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = head;
+    const check = (): boolean => {
+      if (buffered.length > length) {
+        reject(new FilterError(403, "airlock docker filter: data sent before the upgrade completed"));
+        return true;
+      }
+      if (buffered.length === length) {
+        resolve(buffered.toString("utf8"));
+        return true;
+      }
+      return false;
+    };
+    if (check()) return;
+    const timer = setTimeout(() => finish(new FilterError(408, "airlock docker filter: body timed out")), 5000);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      if (check()) finish();
+    };
+    const finish = (err?: Error) => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+      socket.pause();
+      if (err) reject(err);
+    };
+    socket.on("data", onData);
+  });
+}
+
+function sendError(res: http.ServerResponse, err: unknown): void {
+  const status = err instanceof FilterError ? err.status : 502;
+  const message = err instanceof FilterError ? err.message : "airlock docker filter: docker daemon unreachable";
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { "Content-Type": "application/json", Connection: "close" }).end(JSON.stringify({ message }));
+}
+
+function writeRawError(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ message });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? "Error"}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+

@@ -1,0 +1,69 @@
+/**
+ * @module Relays a hijacked exec start. The filter writes its own request to the daemon and only
+ * joins the two sockets after the daemon answered `101`: from then on the daemon treats the
+ * connection as that exec's stdin/stdout, so it can never carry a further API request. Any other
+ * answer is turned into an error and both sockets are closed, never left as an open pipe.
+ */
+import net from "node:net";
+import type { Duplex } from "node:stream";
+
+export interface UpgradeRequest {
+  socketPath: string;
+  path: string;
+  body: string;
+  client: Duplex;
+}
+
+const MAX_RESPONSE_HEAD = 16 * 1024;
+
+export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const daemon = net.connect(socketPath);
+    let head = Buffer.alloc(0);
+    const fail = (err: Error) => {
+      daemon.destroy();
+      reject(err);
+    };
+    daemon.on("error", fail);
+    daemon.on("connect", () => {
+      daemon.write(
+        `POST ${path} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`,
+      );
+    });
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end === -1) {
+        if (head.length > MAX_RESPONSE_HEAD) fail(new Error("daemon response head too large"));
+        return;
+      }
+      daemon.off("data", onData);
+      daemon.off("error", fail);
+      const statusLine = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
+      if (!/^HTTP\/1\.[01] 101 /.test(statusLine)) {
+        daemon.destroy();
+        const status = Number(statusLine.split(" ")[1]) || 502;
+        const message = JSON.stringify({ message: `docker refused exec start: ${statusLine}` });
+        client.end(
+          `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(message)}` +
+            `\r\nConnection: close\r\n\r\n${message}`,
+        );
+        resolve();
+        return;
+      }
+      client.write(head);
+      // The client going away must end the exec (that is the runner's lifeline); the daemon
+      // finishing must still let buffered output drain to the client, so that side only ends.
+      client.on("error", () => daemon.destroy());
+      client.on("close", () => daemon.destroy());
+      daemon.on("error", () => client.destroy());
+      daemon.on("close", () => client.end());
+      client.pipe(daemon);
+      daemon.pipe(client);
+      client.resume();
+      resolve();
+    };
+    daemon.on("data", onData);
+  });
+}
