@@ -19,7 +19,7 @@ const MAX_RESPONSE_HEAD = 16 * 1024;
 export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest): Promise<void> {
   return new Promise((resolve, reject) => {
     const daemon = net.connect(socketPath);
-    let head = Buffer.alloc(0);
+    let head: Buffer = Buffer.alloc(0);
     const fail = (err: Error) => {
       daemon.destroy();
       reject(err);

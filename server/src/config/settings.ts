@@ -1,0 +1,65 @@
+/**
+ * @module The gateway's settings, parsed once from the environment at start-up. A bad value stops
+ * the start with a message naming the variable; no setting is silently replaced by a default.
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const settingsSchema = z.object({
+  AIRLOCK_LISTEN_HOST: z.string().default("0.0.0.0"),
+  AIRLOCK_LISTEN_PORT: int(1, 65535).default(8080),
+  AIRLOCK_DOCKER_FILTER_URL: z.url().default("http://docker-filter:2375"),
+  AIRLOCK_APIS_DIR: z.string().default("/apis"),
+  AIRLOCK_MAX_CONCURRENCY: int(1, 64).default(4),
+  AIRLOCK_MAX_QUEUE: int(0, 10_000).default(64),
+  AIRLOCK_DEFAULT_TIMEOUT_SECONDS: int(1, 3600).default(30),
+  AIRLOCK_MAX_TIMEOUT_SECONDS: int(1, 3600).default(300),
+  AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
+  AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/run"),
+  AIRLOCK_SANDBOX_USER: z.string().default("10001:10001"),
+});
+
+export interface Settings {
+  listenHost: string;
+  listenPort: number;
+  dockerFilterUrl: URL;
+  apisDir: string;
+  maxConcurrency: number;
+  maxQueue: number;
+  defaultTimeoutSeconds: number;
+  maxTimeoutSeconds: number;
+  outputLimitBytes: number;
+  maxCodeBytes: number;
+  sandboxRunner: string;
+  sandboxUser: string;
+}
+
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  // An empty value (e.g. `AIRLOCK_MAX_QUEUE=` in .env) means "not set", as compose passes it through.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = settingsSchema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const s = parsed.data;
+  if (s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS > s.AIRLOCK_MAX_TIMEOUT_SECONDS) {
+    throw new Error("invalid setting AIRLOCK_DEFAULT_TIMEOUT_SECONDS: larger than AIRLOCK_MAX_TIMEOUT_SECONDS");
+  }
+  return {
+    listenHost: s.AIRLOCK_LISTEN_HOST,
+    listenPort: s.AIRLOCK_LISTEN_PORT,
+    dockerFilterUrl: new URL(s.AIRLOCK_DOCKER_FILTER_URL),
+    apisDir: s.AIRLOCK_APIS_DIR,
+    maxConcurrency: s.AIRLOCK_MAX_CONCURRENCY,
+    maxQueue: s.AIRLOCK_MAX_QUEUE,
+    defaultTimeoutSeconds: s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS,
+    maxTimeoutSeconds: s.AIRLOCK_MAX_TIMEOUT_SECONDS,
+    outputLimitBytes: s.AIRLOCK_OUTPUT_LIMIT_BYTES,
+    maxCodeBytes: s.AIRLOCK_MAX_CODE_BYTES,
+    sandboxRunner: s.AIRLOCK_SANDBOX_RUNNER,
+    sandboxUser: s.AIRLOCK_SANDBOX_USER,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * @module Runs one execution in the sandbox container through the docker-socket filter: exec
+ * create, a hijacked exec start carrying the code on stdin, then the demultiplexed output under a
+ * byte budget. The open stdin is the runner's lifeline: closing the connection kills Deno, which
+ * is how timeouts, the output cap and cancellation are enforced (Docker has no exec-kill call).
+ */
+import type Docker from "dockerode";
+import type { Duplex } from "node:stream";
+import { createDemuxer } from "./demux.ts";
+import { createOutputCapture } from "./output-capture.ts";
+import type { ExecutionResult, Outcome } from "./execution-result.ts";
+
+export interface SandboxTarget {
+  docker: Docker;
+  /** The container name the filter maps to the real sandbox. */
+  container: string;
+  runner: string;
+  user: string;
+}
+
+export interface RunRequest {
+  code: string;
+  timeoutSeconds: number;
+  allowedHosts: string[];
+  outputLimitBytes: number;
+  signal?: AbortSignal;
+}
+
+type Cut = "timeout" | "output_limit" | "cancelled";
+
+// Exit statuses as the runner reports them: 128 + signal.
+const SIGKILL_STATUS = 137;
+const V8_OOM = /out of memory|heap limit|Allocation failed/i;
+const RUNNER_FAILURE = 125;
+
+export async function runInSandbox(target: SandboxTarget, req: RunRequest): Promise<ExecutionResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  let exec: Docker.Exec;
+  let stream: Duplex;
+  try {
+    exec = await target.docker.getContainer(target.container).exec({
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      User: target.user,
+      Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-"],
+    });
+    stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
+  } catch (err) {
+    return sandboxUnavailable(err, elapsed(), false);
+  }
+
+  const capture = createOutputCapture(req.outputLimitBytes);
+  let cut: Cut | undefined;
+  const cutLifeline = (why: Cut) => {
+    if (cut) return;
+    cut = why;
+    stream.destroy();
+  };
+  const demux = createDemuxer(({ stream: which, data }) => {
+    if (!capture.push(which, data)) cutLifeline("output_limit");
+  });
+
+  const ended = new Promise<void>((resolve) => {
+    stream.on("data", (chunk: Buffer) => {
+      if (!cut) demux(chunk);
+    });
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+  });
+  const codeBytes = Buffer.from(req.code, "utf8");
+  stream.write(`${codeBytes.length}\n`);
+  stream.write(codeBytes);
+
+  // The timeout counts from when the code has been handed over, not from queueing or exec set-up.
+  const timer = setTimeout(() => cutLifeline("timeout"), req.timeoutSeconds * 1000);
+  const onAbort = () => cutLifeline("cancelled");
+  req.signal?.addEventListener("abort", onAbort, { once: true });
+  await ended;
+  clearTimeout(timer);
+  req.signal?.removeEventListener("abort", onAbort);
+  stream.destroy();
+
+  const output = capture.result();
+  const base = { stdout: output.stdout, stderr: output.stderr, outputTruncated: output.truncated, durationMs: elapsed() };
+  if (cut) return { ...base, exitCode: null, outcome: cut, message: cutMessage(cut, req) };
+
+  let exitCode: number | null;
+  try {
+    exitCode = await waitForExit(exec);
+  } catch (err) {
+    return { ...sandboxUnavailable(err, elapsed(), true), ...base, durationMs: elapsed() };
+  }
+  return { ...base, exitCode, ...classify(exitCode, output.stderr) };
+}
+
+function classify(exitCode: number | null, stderr: string): { outcome: Outcome; message?: string } {
+  if (exitCode === 0) return { outcome: "success" };
+  if (exitCode === null) {
+    return { outcome: "sandbox_error", message: "the sandbox stopped during the execution (it may have been restarted); the code may have had side effects" };
+  }
+  if (exitCode === RUNNER_FAILURE) return { outcome: "sandbox_error", message: `the sandbox runner failed: ${stderr.trim().slice(-500)}` };
+  if (V8_OOM.test(stderr.slice(-4096)) && exitCode >= 128) {
+    return { outcome: "memory_limit", message: "the execution ran out of memory (V8 heap limit)" };
+  }
+  if (exitCode === SIGKILL_STATUS) {
+    return {
+      outcome: "memory_limit",
+      message: "the execution was killed (SIGKILL): most likely the sandbox's memory limit, or the sandbox was restarted",
+    };
+  }
+  return { outcome: "error", message: `exited with code ${exitCode}` };
+}
+
+function cutMessage(cut: Cut, req: RunRequest): string {
+  switch (cut) {
+    case "timeout":
+      return `timed out after ${req.timeoutSeconds} s; the process was killed`;
+    case "output_limit":
+      return `output exceeded the ${req.outputLimitBytes}-byte limit; the process was killed`;
+    case "cancelled":
+      return "cancelled by the client; the process was killed";
+  }
+}
+
+/** The stream can end a moment before Docker records the exit code; poll briefly for it. */
+async function waitForExit(exec: Docker.Exec): Promise<number | null> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running) return info.ExitCode;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return null;
+}
+
+function sandboxUnavailable(err: unknown, durationMs: number, started: boolean): ExecutionResult {
+  const detail = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
+  return {
+    outcome: "sandbox_error",
+    exitCode: null,
+    stdout: "",
+    stderr: "",
+    durationMs,
+    outputTruncated: false,
+    message: started
+      ? `lost the sandbox during the execution (${detail}); the code may have had side effects`
+      : `the sandbox is not available (${detail}); the code did not run. If it persists: docker compose restart sandbox`,
+  };
+}

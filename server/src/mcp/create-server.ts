@@ -1,0 +1,26 @@
+/**
+ * @module Builds one MCP server instance with Airlock's tools. The HTTP layer makes a fresh one
+ * per session, so no session ever shares protocol state with another.
+ */
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { LoadedApis } from "../config/load-apis.ts";
+import type { Execute } from "../executor/executor.ts";
+import { registerExecuteCode, type ExecuteCodeLimits } from "./tools/execute-code.ts";
+import { registerGetInstructions } from "./tools/get-instructions.ts";
+import { registerListApis } from "./tools/list-apis.ts";
+
+export interface McpDeps {
+  execute: Execute;
+  loadApis: () => Promise<LoadedApis>;
+  instructions: string;
+  limits: ExecuteCodeLimits;
+  version: string;
+}
+
+export function createMcpServer(deps: McpDeps): McpServer {
+  const server = new McpServer({ name: "airlock", version: deps.version }, { instructions: deps.instructions });
+  registerExecuteCode(server, deps.execute, deps.limits);
+  registerListApis(server, deps.loadApis);
+  registerGetInstructions(server, deps.instructions);
+  return server;
+}

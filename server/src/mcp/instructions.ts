@@ -1,0 +1,31 @@
+/**
+ * @module The primer the model reads: the server's MCP `instructions` and `get_instructions`.
+ * Built from the live settings so the limits it states are the limits in force.
+ */
+import type { Settings } from "../config/settings.ts";
+
+export function buildInstructions(s: Settings): string {
+  return `Airlock runs TypeScript for you in an isolated Deno sandbox and returns what it printed.
+
+How to use it
+- Call execute_code with a complete TypeScript program. Print results with console.log; only what
+  you print comes back, so filter and summarise inside the code to keep your context small.
+- Top-level await works. Types are accepted but not type-checked. No npm: or remote imports.
+- Call list_apis first to see which REST APIs you may call, with their domains and credential names.
+
+Network and credentials
+- Use plain fetch() to https://<domain>/... for a listed API. Every other host is refused.
+- You never see real secrets. Where an API needs a credential, write its NAME where the value
+  would go, e.g. headers: { Authorization: "Bearer STRIPE_AUTH_TOKEN" }. The egress proxy swaps
+  the name for the real value on the wire, only for that API's own hosts, and swaps it back in responses.
+
+Sandbox
+- Each call runs in a fresh process with its own empty working directory (read/write). Nothing
+  survives between calls: no files, no globals, no cache. No environment variables, no
+  subprocesses, no FFI. Skills are readable under /skills.
+- Limits: timeout ${s.defaultTimeoutSeconds} s by default (timeout_seconds up to ${s.maxTimeoutSeconds}),
+  ${s.outputLimitBytes} bytes of output (stdout+stderr; past it the run is stopped), a V8 heap cap,
+  and ${s.maxConcurrency} executions at once (more wait in a queue).
+- The result's outcome tells success, error (your code exited non-zero), timeout, memory_limit,
+  output_limit, cancelled, or sandbox_error (infrastructure: retry).`;
+}
