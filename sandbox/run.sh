@@ -6,7 +6,10 @@
 # stdin: a first line holding the code's length in bytes, then the code itself. After that the
 #        stream stays open as a lifeline: when the server closes it (timeout, output cap, cancel,
 #        lost connection) Deno is killed. Docker has no exec-kill API; this is our kill switch.
-# stdout/stderr: the code's own, untouched. Runner failures use exit code 125.
+# stdout/stderr: the code's own, untouched.
+# exit:  Deno's own status, except 125 (the runner failed) and 124 (Deno was SIGKILLed by someone
+#        other than this runner: in practice the kernel's OOM killer at the container's memory
+#        limit). If the runner itself dies (the container stopped), Docker reports 137.
 set -u
 umask 077
 
@@ -68,4 +71,7 @@ if [[ ${first_pid:-} != "$deno_pid" ]]; then
   status=$?
 fi
 kill "$lifeline_pid" "$backstop_pid" 2>/dev/null
+if [[ ${first_pid:-} == "$deno_pid" && $status == 137 ]]; then
+  exit 124
+fi
 exit "$status"

@@ -62,7 +62,9 @@ export function parseOne(name: string, file: string, text: string): LoadedApi | 
   const parsed = apiConfigSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { file, field: issue.path.map(String).join(".") || "(root)", message: issue.message };
+    // For an unknown key the useful "field" is the key itself (often a typo of a real one).
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, ...issue.keys] : issue.path;
+    return { file, field: path.map(String).join(".") || "(root)", message: issue.message };
   }
   return { name, ...parsed.data };
 }

@@ -28,10 +28,11 @@ export interface RunRequest {
 
 type Cut = "timeout" | "output_limit" | "cancelled";
 
-// Exit statuses as the runner reports them: 128 + signal.
-const SIGKILL_STATUS = 137;
-const V8_OOM = /out of memory|heap limit|Allocation failed/i;
+// Exit statuses as sandbox/run.sh reports them.
+const RUNNER_KILLED = 137; // the runner itself was SIGKILLed: the container stopped under it
+const DENO_KILLED = 124; // Deno was SIGKILLed from outside the runner: the memory limit
 const RUNNER_FAILURE = 125;
+const V8_OOM = /out of memory|heap limit|Allocation failed/i;
 
 export async function runInSandbox(target: SandboxTarget, req: RunRequest): Promise<ExecutionResult> {
   const started = performance.now();
@@ -99,18 +100,18 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
 
 function classify(exitCode: number | null, stderr: string): { outcome: Outcome; message?: string } {
   if (exitCode === 0) return { outcome: "success" };
-  if (exitCode === null) {
-    return { outcome: "sandbox_error", message: "the sandbox stopped during the execution (it may have been restarted); the code may have had side effects" };
+  if (exitCode === null || exitCode === RUNNER_KILLED) {
+    return {
+      outcome: "sandbox_error",
+      message: "the sandbox stopped during the execution (it was restarted or crashed); the code may have had side effects. Retry once it is back",
+    };
   }
   if (exitCode === RUNNER_FAILURE) return { outcome: "sandbox_error", message: `the sandbox runner failed: ${stderr.trim().slice(-500)}` };
   if (V8_OOM.test(stderr.slice(-4096)) && exitCode >= 128) {
     return { outcome: "memory_limit", message: "the execution ran out of memory (V8 heap limit)" };
   }
-  if (exitCode === SIGKILL_STATUS) {
-    return {
-      outcome: "memory_limit",
-      message: "the execution was killed (SIGKILL): most likely the sandbox's memory limit, or the sandbox was restarted",
-    };
+  if (exitCode === DENO_KILLED) {
+    return { outcome: "memory_limit", message: "the execution was killed by the sandbox's memory limit" };
   }
   return { outcome: "error", message: `exited with code ${exitCode}` };
 }

@@ -1,0 +1,25 @@
+/**
+ * Starts one real stack for all integration suites and hands its coordinates to them through
+ * vitest's provide/inject. Docker is required: without it this setup fails loudly, never skips.
+ */
+import type { TestProject } from "vitest/node";
+import { startStack, type StackInfo } from "./helpers/stack.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+let stop: (() => Promise<void>) | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  // A small concurrency limit so the suites can observe queueing.
+  const started = await startStack({ AIRLOCK_MAX_CONCURRENCY: "3", AIRLOCK_MAX_TIMEOUT_SECONDS: "60" });
+  stop = started.stop;
+  project.provide("stack", started.info);
+}
+
+export async function teardown(): Promise<void> {
+  await stop?.();
+}

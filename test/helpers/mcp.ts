@@ -1,0 +1,34 @@
+/** @module MCP client helpers for the integration suites: the official SDK client, over HTTP. */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+export interface Execution {
+  outcome: string;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  outputTruncated: boolean;
+  message?: string;
+}
+
+export async function connect(url: string, name = "airlock-tests"): Promise<Client> {
+  const client = new Client({ name, version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return client;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+}
+
+export async function execute(client: Client, code: string, timeoutSeconds?: number): Promise<Execution & { isError: boolean; text: string }> {
+  const result = await callTool(client, "execute_code", {
+    code,
+    ...(timeoutSeconds === undefined ? {} : { timeout_seconds: timeoutSeconds }),
+  });
+  const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
+  if (!result.structuredContent) throw new Error(`execute_code returned no structured content: ${text}`);
+  return { ...(result.structuredContent as unknown as Execution), isError: result.isError === true, text };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, inject, it } from "vitest";
+import { compose, execIn } from "../helpers/stack.ts";
+
+const stack = inject("stack");
+
+/** Sends a request to the docker-socket filter from inside the server container: the position
+ *  of an attacker who took over the gateway process. Prints status and body. */
+async function fromServer(method: string, path: string, body?: unknown) {
+  const script = `
+    const res = await fetch("http://docker-filter:2375" + ${JSON.stringify(path)}, {
+      method: ${JSON.stringify(method)},
+      headers: { "content-type": "application/json" },
+      body: ${body === undefined ? "undefined" : JSON.stringify(JSON.stringify(body))},
+    });
+    console.log(res.status, await res.text());`;
+  const result = await execIn(stack.projectName, "server", ["node", "--input-type=module", "-e", script]);
+  const [status, ...rest] = result.stdout.trim().split(" ");
+  return { status: Number(status), body: rest.join(" "), stderr: result.stderr };
+}
+
+const goodExec = {
+  AttachStdin: true,
+  AttachStdout: true,
+  AttachStderr: true,
+  Tty: false,
+  User: "10001:10001",
+  Cmd: ["/opt/airlock/run", "5", "-"],
+};
+
+describe("docker-socket filter, attacked from the server container", { timeout: 60_000 }, () => {
+  it.each([
+    ["list containers", "GET", "/containers/json"],
+    ["inspect the daemon", "GET", "/info"],
+    ["create a container", "POST", "/containers/create"],
+    ["pull an image", "POST", "/images/create?fromImage=debian"],
+    ["exec in the server container", "POST", "/containers/airlock-server-1/exec"],
+    ["reach a path by traversal", "GET", "/exec/../containers/json"],
+  ])("should refuse to %s", async (_name, method, path) => {
+    const result = await fromServer(method, path, method === "POST" ? goodExec : undefined);
+    expect(result.status).toBe(403);
+    expect(result.body).toContain("airlock docker filter");
+  });
+
+  it("should refuse a privileged exec in the sandbox", async () => {
+    const result = await fromServer("POST", "/containers/sandbox/exec", { ...goodExec, Privileged: true });
+    expect(result.status).toBe(403);
+    expect(result.body).toContain("Privileged");
+  });
+
+  it("should refuse a root exec running a shell in the sandbox", async () => {
+    const result = await fromServer("POST", "/containers/sandbox/exec", { ...goodExec, User: "0", Cmd: ["sh", "-c", "id"] });
+    expect(result.status).toBe(403);
+  });
+
+  it("should allow the exact runner exec and let only its creator's id be inspected", async () => {
+    const created = await fromServer("POST", "/containers/sandbox/exec", goodExec);
+    expect(created.status).toBe(201);
+    const id = (JSON.parse(created.body) as { Id: string }).Id;
+    const inspected = await fromServer("GET", `/exec/${id}/json`);
+    expect(inspected.status).toBe(200);
+    expect(JSON.parse(inspected.body)).toMatchObject({ ProcessConfig: { user: "10001:10001", privileged: false } });
+    const unknown = await fromServer("GET", `/exec/${"0".repeat(64)}/json`);
+    expect(unknown.status).toBe(403);
+  });
+
+  it("should log every denial with its reason", async () => {
+    await fromServer("GET", "/version");
+    const out = await compose(stack.projectName, "logs", "--no-log-prefix", "docker-filter");
+    expect(out).toMatch(/"decision":"deny","method":"GET","path":"\/version","reason":"endpoint is not on the allowlist"/);
+  });
+
+  it("should not expose the Docker socket in the server or sandbox containers", async () => {
+    for (const service of ["server", "sandbox"]) {
+      const result = await execIn(stack.projectName, service, ["sh", "-c", "ls -la /var/run/docker.sock /run/docker.sock 2>&1 || true"]);
+      expect(result.stdout).toContain("No such file");
+    }
+  });
+});

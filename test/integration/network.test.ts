@@ -1,0 +1,100 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connect, execute } from "../helpers/mcp.ts";
+import { execIn } from "../helpers/stack.ts";
+
+const stack = inject("stack");
+
+/** Runs a Deno snippet inside the sandbox container with ALL permissions, bypassing the runner:
+ *  what hostile code could do if Deno's own permission layer were broken. */
+function denoUnrestricted(code: string) {
+  return execIn(stack.projectName, "sandbox", [
+    "env",
+    "DENO_DIR=/tmp/deno-test",
+    "deno",
+    "eval",
+    "--quiet",
+    code,
+  ]);
+}
+
+describe("network egress", { timeout: 60_000 }, () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await connect(stack.mcpUrl);
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  it("should reach an allowlisted API through the proxy", async () => {
+    const result = await execute(
+      client,
+      'const r = await fetch("http://api.fake.test:8000/hello?x=1"); const j = await r.json(); console.log(r.status, j.method, j.path)',
+    );
+    expect(result.stdout).toBe("200 GET /hello?x=1\n");
+  });
+
+  it("should refuse a host no API lists, at Deno's permission layer", async () => {
+    const result = await execute(client, 'await fetch("http://other.fake.test:8000/")');
+    expect(result.outcome).toBe("error");
+    expect(result.stderr).toContain("NotCapable");
+  });
+
+  it("should refuse a raw socket to a host no API lists", async () => {
+    const result = await execute(client, 'await Deno.connect({ hostname: "proxy", port: 8080 })');
+    expect(result.stderr).toContain("NotCapable");
+  });
+
+  it("should refuse remote module imports", async () => {
+    const result = await execute(client, 'await import("http://api.fake.test:8000/mod.ts")');
+    expect(result.outcome).toBe("error");
+  });
+
+  it("should have the proxy refuse a non-allowlisted host even when Deno would allow it", async () => {
+    const result = await denoUnrestricted(
+      `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
+       const r = await fetch("http://other.fake.test:8000/", { client: c });
+       console.log(r.status, await r.text());`,
+    );
+    expect(result.stdout).toContain("403");
+    expect(result.stdout).toContain("not allowed");
+  });
+
+  it("should have the proxy refuse a CONNECT tunnel to a non-allowlisted host", async () => {
+    const result = await denoUnrestricted(
+      `const conn = await Deno.connect({ hostname: "proxy", port: 8080 });
+       await conn.write(new TextEncoder().encode("CONNECT other.fake.test:8000 HTTP/1.1\\r\\nHost: other.fake.test:8000\\r\\n\\r\\n"));
+       const buf = new Uint8Array(512); const n = await conn.read(buf);
+       console.log(new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\\r\\n")[0]);`,
+    );
+    expect(result.stdout).toMatch(/^HTTP\/1\.1 403/);
+  });
+
+  it("should have the proxy judge the real destination, not a spoofed Host header", async () => {
+    const result = await denoUnrestricted(
+      `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
+       const r = await fetch("http://other.fake.test:8000/", { client: c, headers: { Host: "api.fake.test" } });
+       console.log(r.status);`,
+    );
+    expect(result.stdout.trim()).toBe("403");
+  });
+
+  it("should give the sandbox no route to anything but the proxy", async () => {
+    const result = await denoUnrestricted(
+      `const targets = [["fake-api", 8000], ["server", 8080], ["docker-filter", 2375], ["1.1.1.1", 53]] as const;
+       for (const [hostname, port] of targets) {
+         try {
+           const conn = await Promise.race([
+             Deno.connect({ hostname, port }),
+             new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 3000)),
+           ]);
+           conn.close();
+           console.log(hostname, "reachable");
+         } catch (e) { console.log(hostname, "unreachable", (e as Error).name); }
+       }`,
+    );
+    expect(result.stdout).not.toMatch(/ reachable$/m);
+    expect(result.stdout.match(/unreachable/g)).toHaveLength(4);
+  });
+});
