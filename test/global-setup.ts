@@ -14,8 +14,13 @@ declare module "vitest" {
 let stop: (() => Promise<void>) | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
-  // A small concurrency limit so the suites can observe queueing.
-  const started = await startStack({ AIRLOCK_MAX_CONCURRENCY: "3", AIRLOCK_MAX_TIMEOUT_SECONDS: "60" });
+  // A small concurrency limit so the suites can observe queueing; a small memory limit so the
+  // memory-limit test is quick.
+  const started = await startStack({
+    AIRLOCK_MAX_CONCURRENCY: "3",
+    AIRLOCK_MAX_TIMEOUT_SECONDS: "60",
+    AIRLOCK_SANDBOX_MEMORY: "512m",
+  });
   stop = started.stop;
   project.provide("stack", started.info);
 }

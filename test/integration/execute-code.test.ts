@@ -83,6 +83,16 @@ describe("execute_code", { timeout: 120_000 }, () => {
     expect(result.message).toContain("memory");
   });
 
+  it("should report the container's memory limit (memory outside the V8 heap) as a memory limit", async () => {
+    // Typed arrays live outside the V8 heap; filling them pushes the sandbox past its cgroup limit.
+    const code = "const keep = []; while (true) { const b = new Uint8Array(64 * 1024 * 1024); b.fill(1); keep.push(b); }";
+    const result = await execute(client, code, 30);
+    expect(result.outcome).toBe("memory_limit");
+    expect(result.message).toContain("memory limit");
+    const next = await execute(client, 'console.log("fine")');
+    expect(next.stdout).toBe("fine\n");
+  });
+
   it("should not let a second execution read what the first wrote", async () => {
     const first = await execute(client, 'await Deno.writeTextFile("secret.txt", "s3cret"); console.log(Deno.cwd())');
     expect(first.outcome).toBe("success");
