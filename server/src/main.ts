@@ -4,7 +4,7 @@
  */
 import { serve } from "@hono/node-server";
 import Docker from "dockerode";
-import { loadApis } from "./config/load-apis.ts";
+import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
@@ -31,9 +31,10 @@ const docker = new Docker({
 const target = { docker, container: SANDBOX_ALIAS, runner: settings.sandboxRunner, user: settings.sandboxUser };
 const limiter = createLimiter(settings.maxConcurrency, settings.maxQueue);
 
+const registry = createApiRegistry(settings.apisDir);
 let lastProblems = "";
 const loadApisLogged = async () => {
-  const loaded = await loadApis(settings.apisDir);
+  const loaded = await registry.load();
   // Report a changed set of config problems once, not on every call.
   const problems = JSON.stringify(loaded.problems);
   if (problems !== lastProblems) {

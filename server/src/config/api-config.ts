@@ -1,47 +1,60 @@
 /**
  * @module The schema of `apis/<name>/config.json`: one API an operator lets sandboxed code call.
- * Parsed strictly so a typo is reported instead of silently ignored. Credential entries carry the
- * *name* the code writes and where the proxy injects it; secret values never pass through here.
+ * Parsed strictly so a typo is reported instead of silently ignored. The proxy validates the same
+ * files against `proxy/addons/api-config.schema.json`, generated from this schema (a unit test
+ * keeps the two identical), so the two sides cannot drift. No refinements: everything here must
+ * be expressible in JSON Schema.
+ *
+ * Credential entries carry the *name* the code writes, where the proxy may put the real value,
+ * and where the proxy reads that value. The value itself is never in this file.
  */
 import { z } from "zod";
 
-/** Exact DNS hostnames, lower case. No schemes, ports, paths or wildcards. */
+/** Exact DNS hostnames, lower case. No schemes, ports or paths. */
 export const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, {
     message: "must be a lower-case hostname such as api.example.com (no scheme, port or path)",
   });
 
-export const credentialName = z.string().regex(/^[A-Z][A-Z0-9_]{2,63}$/, {
-  message: "must be UPPER_SNAKE_CASE, 3-64 characters, starting with a letter",
+export const credentialName = z.string().regex(/^[A-Z][A-Z0-9_]{5,63}$/, {
+  message: "must be UPPER_SNAKE_CASE, 6-64 characters, starting with a letter",
 });
 
-const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+const method = z.enum(HTTP_METHODS);
+const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: "must be an HTTP header name" });
+
+const valueSource = z.union([
+  z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/).describe("Variable in the proxy's environment") }).strict(),
+  z.object({ file: z.string().regex(/^\/[^\0]{1,1023}$/).describe("Absolute path of a file in the proxy container") }).strict(),
+]);
 
 const credential = z
   .object({
     description: z.string().max(500).optional().describe("What the credential grants, for the model"),
-    header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional().describe("Header the name may appear in"),
-    query: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional().describe("Query parameter the name may appear in"),
-    env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional().describe("Proxy environment variable holding the value"),
-    file: z.string().startsWith("/").optional().describe("File in the proxy container holding the value"),
+    headers: z.array(headerName).max(16).default([]).describe("Headers whose value may carry the name"),
+    query: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)).max(16).default([]).describe("Query parameters that may carry the name"),
+    basicAuth: z.boolean().default(false).describe("The name may be the password of an Authorization: Basic header"),
+    value: valueSource.describe("Where the proxy reads the real value"),
+    methods: z.array(method).max(7).optional().describe("Only for these methods (default: all)"),
+    paths: z
+      .array(z.string().regex(/^\/[^\s]{0,255}$/))
+      .max(32)
+      .optional()
+      .describe("Only for these URL paths; a trailing * matches any rest (default: all)"),
   })
-  .strict()
-  .refine((c) => c.header !== undefined || c.query !== undefined, {
-    message: "needs a 'header' or a 'query' location for the proxy to inject it",
-  })
-  .refine((c) => (c.env === undefined) !== (c.file === undefined), {
-    message: "needs exactly one value source: 'env' or 'file'",
-  });
+  .strict();
 
 export const apiConfigSchema = z
   .object({
-    description: z.string().min(1).max(2000),
-    domains: z.array(hostname).min(1).max(64),
-    credentials: z.record(credentialName, credential).default({}),
-    referenceUrl: z.url().optional(),
-    restrictedMethods: z.array(z.enum(HTTP_METHODS)).default([]),
-    active: z.boolean().default(true),
+    description: z.string().min(1).max(2000).describe("What the API is for; the model reads it"),
+    domains: z.array(hostname).min(1).max(64).describe("Exact hostnames the code may reach"),
+    credentials: z.record(credentialName, credential).default({}).describe("Credential name -> where and how it is injected"),
+    referenceUrl: z.url().optional().describe("Where the API's documentation lives"),
+    restrictedMethods: z.array(method).default([]).describe("Methods the proxy refuses on this API"),
+    redact: z.array(z.string().min(3).max(256)).max(256).default([]).describe("Strings replaced by [REDACTED] in outbound requests"),
+    active: z.boolean().default(true).describe("false keeps the file but switches the API off"),
   })
   .strict();
 
@@ -49,3 +62,8 @@ export type ApiConfig = z.infer<typeof apiConfigSchema>;
 
 /** Folder names become API names: short, lower-case, no path tricks. */
 export const apiName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+
+/** The JSON Schema the proxy validates with. */
+export function apiConfigJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(apiConfigSchema, { io: "input" }) as Record<string, unknown>;
+}

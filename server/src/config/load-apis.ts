@@ -1,6 +1,8 @@
 /**
  * @module Loads every `apis/<name>/config.json`. One bad file never hides the others: each problem
- * is reported with the file's path and the offending field, and the rest load normally.
+ * is reported with the file's path and the offending field, and the rest load normally. A file
+ * that breaks keeps its last good version in force, as the proxy does, so a typo made while
+ * editing never switches an API off (or on) by surprise.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,6 +16,8 @@ export interface ConfigProblem {
   file: string;
   field: string;
   message: string;
+  /** True when an earlier valid version of this API is still in force. */
+  keptLastGood?: boolean;
 }
 
 export interface LoadedApis {
@@ -21,14 +25,36 @@ export interface LoadedApis {
   problems: ConfigProblem[];
 }
 
-export async function loadApis(dir: string): Promise<LoadedApis> {
+export interface ApiRegistry {
+  /** Reads the folder afresh; cheap enough to call on every tool call (that is the live reload). */
+  load(): Promise<LoadedApis>;
+}
+
+export function createApiRegistry(dir: string): ApiRegistry {
+  const lastGood = new Map<string, LoadedApi>();
+  return {
+    async load() {
+      const { apis, problems, present } = await readFolder(dir);
+      for (const name of [...lastGood.keys()]) if (!present.has(name)) lastGood.delete(name);
+      for (const api of apis) lastGood.set(api.name, api);
+      for (const problem of problems) {
+        const name = path.basename(path.dirname(problem.file));
+        problem.keptLastGood = lastGood.has(name);
+      }
+      return { apis: [...lastGood.values()].sort((a, b) => a.name.localeCompare(b.name)), problems };
+    },
+  };
+}
+
+async function readFolder(dir: string): Promise<LoadedApis & { present: Set<string> }> {
   const apis: LoadedApi[] = [];
   const problems: ConfigProblem[] = [];
+  const present = new Set<string>();
   let entries: string[];
   try {
     entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { apis, problems };
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { apis, problems, present };
     throw err;
   }
   for (const name of entries.sort()) {
@@ -39,14 +65,16 @@ export async function loadApis(dir: string): Promise<LoadedApis> {
     } catch (err) {
       // A folder without config.json (e.g. only the shipped example) is not an API yet.
       if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
-      problems.push({ file, field: "(file)", message: `cannot read: ${(err as Error).message}` });
+      present.add(name);
+      problems.push({ file, field: "(file)", message: `cannot read: ${(err as Error).message}`, keptLastGood: false });
       continue;
     }
-    const problem = parseOne(name, file, text);
-    if ("message" in problem) problems.push(problem);
-    else apis.push(problem);
+    present.add(name);
+    const result = parseOne(name, file, text);
+    if ("message" in result) problems.push({ ...result, keptLastGood: false });
+    else apis.push(result);
   }
-  return { apis, problems };
+  return { apis, problems, present };
 }
 
 export function parseOne(name: string, file: string, text: string): LoadedApi | ConfigProblem {

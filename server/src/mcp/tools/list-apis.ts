@@ -26,8 +26,9 @@ export function registerListApis(server: McpServer, loadApis: () => Promise<Load
           credentials: Object.entries(api.credentials).map(([name, c]) => ({
             name,
             description: c.description,
-            ...(c.header ? { header: c.header } : {}),
-            ...(c.query ? { query: c.query } : {}),
+            usage: credentialUsage(name, c),
+            ...(c.methods ? { methods: c.methods } : {}),
+            ...(c.paths ? { paths: c.paths } : {}),
           })),
           referenceUrl: api.referenceUrl,
           restrictedMethods: api.restrictedMethods,
@@ -36,4 +37,14 @@ export function registerListApis(server: McpServer, loadApis: () => Promise<Load
       return { content: [{ type: "text", text: JSON.stringify(payload, null, 2) }], structuredContent: payload };
     },
   );
+}
+
+/** How the code should write the name, in words the model can follow. */
+function credentialUsage(name: string, c: { headers: string[]; query: string[]; basicAuth: boolean }): string {
+  const ways = [
+    ...c.headers.map((h) => `header ${h}${h.toLowerCase() === "authorization" ? ` (e.g. "Bearer ${name}")` : ` ("${name}")`}`),
+    ...c.query.map((q) => `query parameter ${q}=${name}`),
+    ...(c.basicAuth ? [`Basic auth password (Authorization: "Basic " + btoa("user:${name}"))`] : []),
+  ];
+  return ways.length > 0 ? `write ${name} in: ${ways.join("; ")}` : "not injected anywhere (no location configured)";
 }

@@ -1,0 +1,173 @@
+"""Loads apis/<name>/config.json for the proxy: validated, values resolved, last good kept.
+
+Validation uses api-config.schema.json, generated from the server's zod schema, so the proxy
+and the server accept exactly the same files. A file that fails keeps its last good version in
+force (or contributes nothing if it never loaded): the proxy fails closed, never open.
+"""
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import jsonschema
+
+SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "api-config.schema.json")
+API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Credential:
+    name: str
+    value: str
+    headers: frozenset
+    query: frozenset
+    basic_auth: bool
+    methods: frozenset | None
+    paths: tuple | None
+
+    def in_scope(self, method, path):
+        if self.methods is not None and method.upper() not in self.methods:
+            return False
+        if self.paths is None:
+            return True
+        return any(path_matches(pattern, path) for pattern in self.paths)
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    domains: frozenset
+    credentials: tuple
+    restricted: frozenset
+    redact: tuple
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    field: str
+    message: str
+
+
+def path_matches(pattern, path):
+    """'/v1/charges*' matches '/v1/charges' and '/v1/charges/ch_1'; no * means exact."""
+    path = path.split("?", 1)[0]
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    return path == pattern
+
+
+def load_validator(path=SCHEMA_PATH):
+    with open(path, encoding="utf-8") as fh:
+        return jsonschema.Draft202012Validator(json.load(fh))
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def resolve_value(source, environ, read_file):
+    if "env" in source:
+        value = environ.get(source["env"])
+        if not value:
+            raise ValueError(f"proxy environment variable {source['env']} is not set")
+        return value
+    value = read_file(source["file"]).rstrip("\r\n")
+    if not value:
+        raise ValueError(f"file {source['file']} is empty")
+    return value
+
+
+def parse_api(name, file, text, validator, environ=os.environ, read_file=read_text):
+    """Returns an Api, or a Problem naming the file and field."""
+    if not API_NAME.match(name):
+        return Problem(file, "(folder name)", "must be lower-case letters, digits, '-' or '_' (max 63)")
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        return Problem(file, "(file)", f"not valid JSON: {err}")
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = errors[0]
+        return Problem(file, ".".join(str(p) for p in err.absolute_path) or "(root)", err.message)
+    credentials = []
+    for cred_name, cred in sorted(data.get("credentials", {}).items()):
+        try:
+            value = resolve_value(cred["value"], environ, read_file)
+        except (OSError, ValueError) as err:
+            return Problem(file, f"credentials.{cred_name}.value", str(err))
+        credentials.append(
+            Credential(
+                name=cred_name,
+                value=value,
+                headers=frozenset(h.lower() for h in cred.get("headers", [])),
+                query=frozenset(cred.get("query", [])),
+                basic_auth=cred.get("basicAuth", False),
+                methods=frozenset(cred["methods"]) if "methods" in cred else None,
+                paths=tuple(cred["paths"]) if "paths" in cred else None,
+            )
+        )
+    return Api(
+        name=name,
+        domains=frozenset(data["domains"]),
+        credentials=tuple(credentials),
+        restricted=frozenset(data.get("restrictedMethods", [])),
+        redact=tuple(data.get("redact", [])),
+        active=data.get("active", True),
+    )
+
+
+@dataclass
+class ApiRegistry:
+    """Every API under apis_dir, re-read when a file changes."""
+
+    apis_dir: str
+    validator: object
+    on_problem: object = None
+    environ: object = field(default_factory=lambda: os.environ)
+    read_file: object = read_text
+    _signature: tuple = None
+    _last_good: dict = field(default_factory=dict)
+
+    def _scan(self):
+        try:
+            names = sorted(os.listdir(self.apis_dir))
+        except OSError:
+            return ()
+        sig = []
+        for name in names:
+            path = os.path.join(self.apis_dir, name, "config.json")
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            sig.append((name, path, st.st_mtime_ns, st.st_size))
+        return tuple(sig)
+
+    def refresh(self):
+        signature = self._scan()
+        if signature == self._signature:
+            return
+        self._signature = signature
+        present = {name for name, *_ in signature}
+        # A removed file removes its API; a broken one keeps its last good version.
+        self._last_good = {n: a for n, a in self._last_good.items() if n in present}
+        for name, path, _, _ in signature:
+            try:
+                result = parse_api(name, path, read_text(path), self.validator, self.environ, self.read_file)
+            except OSError as err:
+                result = Problem(path, "(file)", f"cannot read: {err}")
+            if isinstance(result, Problem):
+                if self.on_problem:
+                    self.on_problem(result, name in self._last_good)
+            else:
+                self._last_good[name] = result
+
+    def active(self):
+        return [a for a in self._last_good.values() if a.active]
+
+    def all_credentials(self):
+        """Every credential of every loaded API, active or not: responses are scrubbed of all."""
+        return [c for a in self._last_good.values() for c in a.credentials]

@@ -1,0 +1,180 @@
+"""Pure request and response transforms of the egress proxy; no mitmproxy imports.
+
+Outbound: a credential NAME becomes its value only in the places its config names (a header,
+a query parameter, a Basic-auth password), only for the API that owns the real destination, and
+only within its method/path scope. A name anywhere else stays the literal name: an allowlisted
+API that stores data (an issue tracker, a paste bin) must never receive a real token in a body
+that others can read.
+
+Inbound: every known secret value, and the encoded forms an echo could carry, is turned back
+into its name; a response holding an encoded secret that cannot be rewritten exactly is blocked.
+"""
+import base64
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+
+METHOD_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
+METHOD_OVERRIDE_PARAMS = ("_method", "method")
+USER_AGENT = "airlock-proxy"
+REDACTED = "[REDACTED]"
+
+
+def name_pattern(name):
+    # Whole-token match so STRIPE_KEY never rewrites part of STRIPE_KEY_2.
+    return re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
+
+
+def api_for_host(apis, host):
+    host = host.lower().rstrip(".")
+    for api in apis:
+        if host in api.domains:
+            return api
+    return None
+
+
+def restricted_method(api, method, headers, query):
+    """The restricted method this request uses, directly or through an override; else None."""
+    candidates = [method.upper()]
+    candidates += [v.strip().upper() for k, v in headers if k.lower() in METHOD_OVERRIDE_HEADERS]
+    candidates += [v.strip().upper() for k, v in query if k.lower() in METHOD_OVERRIDE_PARAMS]
+    for candidate in candidates:
+        if candidate in api.restricted:
+            return candidate
+    return None
+
+
+@dataclass
+class Injection:
+    headers: list
+    query: list
+    used: list = field(default_factory=list)
+    # Exact encoded forms this request produced (e.g. a Basic header), to rewrite in echoes.
+    echoes: list = field(default_factory=list)
+
+
+def _swap(text, cred):
+    replaced, count = name_pattern(cred.name).subn(lambda _: cred.value, text)
+    return replaced, count > 0
+
+
+def _swap_basic(value, cred):
+    """Authorization: Basic base64(user:NAME) -> base64(user:value); only the password part."""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return value, False, None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return value, False, None
+    user, sep, password = decoded.partition(":")
+    if not sep or password != cred.name:
+        return value, False, None
+    real = base64.b64encode(f"{user}:{cred.value}".encode()).decode()
+    return f"{scheme} {real}", True, (real, token.strip())
+
+
+def inject(api, method, path, headers, query):
+    """Returns the rewritten headers and query of a request to `api`."""
+    result = Injection(headers=list(headers), query=list(query))
+    in_scope = [c for c in api.credentials if c.in_scope(method, path)]
+    for i, (key, value) in enumerate(result.headers):
+        lower = key.lower()
+        for cred in in_scope:
+            if lower in cred.headers:
+                value, hit = _swap(value, cred)
+                if hit:
+                    result.used.append(cred.name)
+            if cred.basic_auth and lower == "authorization":
+                value, hit, echo = _swap_basic(value, cred)
+                if hit:
+                    result.used.append(cred.name)
+                    result.echoes.append(echo)
+        result.headers[i] = (key, value)
+    for i, (key, value) in enumerate(result.query):
+        for cred in in_scope:
+            if key in cred.query:
+                value, hit = _swap(value, cred)
+                if hit:
+                    result.used.append(cred.name)
+        result.query[i] = (key, value)
+    result.used = sorted(set(result.used))
+    return result
+
+
+def redact(data, strings):
+    """Replaces each configured string in a str or bytes with [REDACTED]; returns (data, hits)."""
+    hits = 0
+    is_bytes = isinstance(data, bytes)
+    for s in strings:
+        needle, mark = (s.encode(), REDACTED.encode()) if is_bytes else (s, REDACTED)
+        if needle in data:
+            hits += data.count(needle)
+            data = data.replace(needle, mark)
+    return data, hits
+
+
+def _value_forms(value, name):
+    """(secret form, replacement) pairs for the plain value and its common exact encodings."""
+    forms = [(value, name)]
+    quoted = urllib.parse.quote(value, safe="")
+    if quoted != value:
+        forms.append((quoted, name))
+    quoted_plus = urllib.parse.quote_plus(value)
+    if quoted_plus not in (value, quoted):
+        forms.append((quoted_plus, name))
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("/", "\\/")
+    if escaped != value:
+        forms.append((escaped, name))
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        forms.append((encode(value.encode()).decode().rstrip("="), encode(name.encode()).decode().rstrip("=")))
+    forms.append((value.encode().hex(), name.encode().hex()))
+    return forms
+
+
+def _base64_cores(value):
+    """Base64 fragments that appear wherever `value` sits inside a longer base64 text, at each
+    of the three byte alignments. Finding one means an encoded copy of the secret is present."""
+    raw = value.encode()
+    cores = set()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        for align in range(3):
+            text = encode(b"\0" * align + raw + b"\0\0\0").decode()
+            start = -(-8 * align // 6)
+            end = (8 * (align + len(raw))) // 6
+            core = text[start:end]
+            if len(core) >= 8:
+                cores.add(core)
+    return cores
+
+
+class Scrubber:
+    """Rewrites secret values (and encoded forms) in response text or bytes back to their names."""
+
+    def __init__(self, credentials, echoes=()):
+        pairs = []
+        for cred in credentials:
+            pairs += _value_forms(cred.value, cred.name)
+        pairs += [(real, name_form) for real, name_form in echoes]
+        # Longest first, so a value that contains another is rewritten whole.
+        self.pairs = sorted({p for p in pairs if p[0]}, key=lambda p: -len(p[0]))
+        self.byte_pairs = [(a.encode(), b.encode()) for a, b in self.pairs]
+        cores = set()
+        for cred in credentials:
+            cores |= _base64_cores(cred.value)
+        self.cores = cores
+        self.byte_cores = {c.encode() for c in cores}
+
+    def scrub(self, data):
+        """Returns (data, replacements, leaked) for a str or bytes: leaked is True when an
+        encoded secret remains that could not be rewritten exactly."""
+        is_bytes = isinstance(data, bytes)
+        pairs = self.byte_pairs if is_bytes else self.pairs
+        cores = self.byte_cores if is_bytes else self.cores
+        count = 0
+        for secret, name in pairs:
+            if secret in data:
+                count += data.count(secret)
+                data = data.replace(secret, name)
+        leaked = any(core in data for core in cores)
+        return data, count, leaked

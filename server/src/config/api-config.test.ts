@@ -1,0 +1,41 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { apiConfigJsonSchema, apiConfigSchema } from "./api-config.ts";
+
+const valid = {
+  description: "Payments",
+  domains: ["api.stripe.com"],
+  credentials: {
+    STRIPE_AUTH_TOKEN: { headers: ["Authorization"], value: { env: "STRIPE_KEY" }, methods: ["GET"], paths: ["/v1/charges*"] },
+  },
+};
+
+describe("API config schema", () => {
+  it("should match the JSON Schema the proxy validates with (no drift: run `npm run schema`)", () => {
+    const committed = JSON.parse(readFileSync(new URL("../../../proxy/addons/api-config.schema.json", import.meta.url), "utf8"));
+    expect(committed).toEqual(apiConfigJsonSchema());
+  });
+
+  it("should accept a complete config and fill the defaults", () => {
+    const parsed = apiConfigSchema.parse(valid);
+    expect(parsed).toMatchObject({ active: true, restrictedMethods: [], redact: [] });
+    expect(parsed.credentials.STRIPE_AUTH_TOKEN).toMatchObject({ query: [], basicAuth: false });
+  });
+
+  it.each([
+    ["a scheme in a domain", { ...valid, domains: ["https://api.stripe.com"] }, "domains.0"],
+    ["an upper-case domain", { ...valid, domains: ["API.stripe.com"] }, "domains.0"],
+    ["a wildcard domain", { ...valid, domains: ["*.stripe.com"] }, "domains.0"],
+    ["no domains", { ...valid, domains: [] }, "domains"],
+    ["an unknown field", { ...valid, domain: ["x.com"] }, ""],
+    ["a lower-case credential name", { ...valid, credentials: { stripe_token: valid.credentials.STRIPE_AUTH_TOKEN } }, "credentials.stripe_token"],
+    ["a literal secret value", { ...valid, credentials: { STRIPE_AUTH_TOKEN: { headers: ["Authorization"], value: { literal: "sk_live" } } } }, "credentials.STRIPE_AUTH_TOKEN.value"],
+    ["a credential without a value source", { ...valid, credentials: { STRIPE_AUTH_TOKEN: { headers: ["Authorization"] } } }, "credentials.STRIPE_AUTH_TOKEN.value"],
+    ["an unknown method", { ...valid, restrictedMethods: ["TRACE"] }, "restrictedMethods.0"],
+    ["a relative scope path", { ...valid, credentials: { STRIPE_AUTH_TOKEN: { ...valid.credentials.STRIPE_AUTH_TOKEN, paths: ["v1/*"] } } }, "credentials.STRIPE_AUTH_TOKEN.paths.0"],
+  ])("should reject %s", (_name, config, field) => {
+    const result = apiConfigSchema.safeParse(config);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path.join(".")).toBe(field);
+  });
+});
