@@ -2,7 +2,9 @@
 # airlock-run: runs ONE execution of untrusted TypeScript in a fresh Deno process.
 #
 # argv:  $1 timeout in seconds (backstop only; the server enforces the real one)
-#        $2 comma-separated hostnames Deno may reach (through the proxy), or "-" for none
+#        $2 comma-separated hostnames Deno may reach (through the proxy), "-" for none, "*" for any
+#           (open egress)
+#        $3 the execution's id (32 hex digits): the proxy files its egress events under it
 # stdin: a first line holding the code's length in bytes, then the code itself. After that the
 #        stream stays open as a lifeline: when the server closes it (timeout, output cap, cancel,
 #        lost connection) Deno is killed. Docker has no exec-kill API; this is our kill switch.
@@ -17,8 +19,10 @@ fail() { printf 'airlock-run: %s\n' "$*" >&2; exit 125; }
 
 timeout_s=${1:-}
 hosts=${2:-}
+exec_id=${3:-}
 [[ $timeout_s =~ ^[1-9][0-9]{0,4}$ ]] || fail "bad timeout '$timeout_s'"
-[[ $hosts == "-" || $hosts =~ ^[a-z0-9.*-]+(,[a-z0-9.*-]+)*$ ]] || fail "bad host list"
+[[ $hosts == "-" || $hosts == "*" || $hosts =~ ^[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]] || fail "bad host list"
+[[ $exec_id =~ ^[0-9a-f]{32}$ ]] || fail "bad execution id"
 
 IFS= read -r len || fail "no code length on stdin"
 [[ $len =~ ^[0-9]{1,9}$ ]] || fail "bad code length"
@@ -33,14 +37,20 @@ head -c "$len" >"$scratch/work/main.ts"
 [[ $(stat -c %s "$scratch/work/main.ts") == "$len" ]] || fail "code was cut short"
 
 net_flag=()
-[[ $hosts == "-" ]] || net_flag=("--allow-net=$hosts")
+case $hosts in
+  -) ;;
+  "*") net_flag=("--allow-net") ;;
+  *) net_flag=("--allow-net=$hosts") ;;
+esac
 
 # A clean environment: the code sees no container variables; Deno gets only what it needs to
 # reach the proxy (which enforces the allowlist again) and to trust the proxy's CA.
 deno_env=(PATH=/usr/local/bin:/usr/bin:/bin HOME="$scratch/work" DENO_DIR="$scratch/cache"
   DENO_NO_UPDATE_CHECK=1 NO_COLOR=1)
 if [[ -n ${AIRLOCK_PROXY_URL:-} ]]; then
-  deno_env+=(HTTP_PROXY="$AIRLOCK_PROXY_URL" HTTPS_PROXY="$AIRLOCK_PROXY_URL")
+  # The execution id rides in the proxy URL's credentials, so the proxy can attribute requests.
+  proxy_url=${AIRLOCK_PROXY_URL/:\/\//://airlock:$exec_id@}
+  deno_env+=(HTTP_PROXY="$proxy_url" HTTPS_PROXY="$proxy_url")
 fi
 [[ -z ${AIRLOCK_PROXY_CA:-} ]] || deno_env+=(DENO_CERT="$AIRLOCK_PROXY_CA")
 

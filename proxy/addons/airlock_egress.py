@@ -141,6 +141,13 @@ class AirlockEgress:
             value, hits = redact(value, api.redact)
             redactions += hits
             query.append((key, value))
+        # Headers first: set_content() below updates Content-Length, which must not be undone.
+        if headers != list(req.headers.items(multi=True)):
+            req.headers.clear()
+            for key, value in headers:
+                req.headers.add(key, value)
+        if query != list(req.query.items(multi=True)):
+            req.query = query
         if api.redact and req.raw_content:
             try:
                 body = req.get_content(strict=True)
@@ -152,21 +159,8 @@ class AirlockEgress:
             if hits:
                 req.set_content(body)
                 redactions += hits
-        # Rewrite only what changed, so untouched requests go out byte for byte as sent.
-        if headers != list(req.headers.items(multi=True)):
-            req.headers.clear()
-            for key, value in headers:
-                req.headers.add(key, value)
-        if query != list(req.query.items(multi=True)):
-            req.query = query
         flow.metadata["airlock_echoes"] = result.echoes
-        flow.metadata["airlock_used"] = result.used
-        if redactions:
-            self.events.record("redact", exec_id, **base, count=redactions)
-        if result.used:
-            self.events.record("inject", exec_id, **base, credentials=result.used)
-        else:
-            self.events.record("allow", exec_id, **base)
+        flow.metadata["airlock_outbound"] = {"credentials": result.used, "redactions": redactions}
 
     def _deny(self, flow, exec_id, host):
         synthetic(
@@ -206,9 +200,17 @@ class AirlockEgress:
                 flow.response.set_content(body)
         if leaked:
             return self._block(flow, exec_id, base, "the response carries an encoded credential value")
+        # One line per request, written once its outcome is known.
+        outbound = flow.metadata.get("airlock_outbound", {"credentials": [], "redactions": 0})
         if scrubbed:
-            self.events.record("scrub", exec_id, **base, count=scrubbed)
-        self.events.record("response", exec_id, **base)
+            decision = "scrub"
+        elif outbound["redactions"]:
+            decision = "redact"
+        elif outbound["credentials"]:
+            decision = "inject"
+        else:
+            decision = "allow"
+        self.events.record(decision, exec_id, **base, **outbound, scrubbed=scrubbed)
 
     def _block(self, flow, exec_id, base, reason):
         synthetic(flow, 502, "block", f"airlock: response blocked: {reason}")

@@ -9,6 +9,7 @@ import { parseSettings } from "./config/settings.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
 import { runInSandbox } from "./executor/run-in-sandbox.ts";
+import { createEgressReader } from "./executor/egress-summary.ts";
 import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
@@ -52,7 +53,9 @@ const execute = createExecutor({
     log({ event: "execution", outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
     return result;
   },
+  readEgress: createEgressReader(settings.egressEventsDir),
   outputLimitBytes: settings.outputLimitBytes,
+  openEgress: settings.openEgress,
 });
 const instructions = buildInstructions(settings);
 const sessions = createMcpSessions(() =>

@@ -11,6 +11,11 @@ export interface Execution {
   durationMs: number;
   outputTruncated: boolean;
   message?: string;
+  egress: {
+    requests: Array<{ decision: string; method?: string; host?: string; path?: string; status?: number; credentials?: string[]; reason?: string }>;
+    denied: number;
+    omitted: number;
+  };
 }
 
 export async function connect(url: string, name = "airlock-tests"): Promise<Client> {

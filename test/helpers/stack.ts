@@ -12,12 +12,59 @@ import { DockerComposeEnvironment, Wait, type StartedDockerComposeEnvironment } 
 
 const run = promisify(execFile);
 export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const COMPOSE_FILES = ["compose.yaml", "test/fixtures/compose.test.yaml"];
 
 export interface StackInfo {
   projectName: string;
   mcpUrl: string;
   apisDir: string;
   skillsDir: string;
+  /** The environment the stack was started with, for later `docker compose` calls. */
+  env: Record<string, string>;
+}
+
+/** Secret values the suites plant in the proxy; no other container may ever hold them. */
+export const TEST_SECRETS = {
+  FAKE_API_TOKEN: "fk_live_9mQ2xT7vLp4RzW8nKc3J",
+  FAKE_FILE_TOKEN: "ff_file_Yb6Hs2Qe8Tn4Wr1Mz5Pd",
+  FAKE_SCOPED_TOKEN: "fs_scope_Vc7Gk3Ja9Lx2Nq6Rt4Bh",
+};
+
+export const FAKE_API_CONFIG = {
+  description: "The fake upstream API of the test suite (echoes requests).",
+  domains: ["api.fake.test"],
+  credentials: {
+    FAKE_API_TOKEN: {
+      description: "Bearer token",
+      headers: ["Authorization"],
+      query: ["api_key"],
+      basicAuth: true,
+      value: { env: "FAKE_API_SECRET" },
+    },
+    FAKE_FILE_TOKEN: { headers: ["X-File-Token"], value: { file: "/run/secrets/airlock/fake_file_token" } },
+    FAKE_SCOPED_TOKEN: {
+      headers: ["X-Scoped-Token"],
+      value: { env: "FAKE_SCOPED_SECRET" },
+      methods: ["GET"],
+      paths: ["/v1/charges*"],
+    },
+  },
+  referenceUrl: "https://api.fake.test/docs",
+  restrictedMethods: ["DELETE"],
+  redact: ["jane.doe@example.com"],
+};
+
+/** A CA and a server certificate for the fake upstream's .test names, made with openssl. */
+async function makeCerts(dir: string): Promise<void> {
+  const o = (...args: string[]) => run("openssl", args, { cwd: dir });
+  await o("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Airlock test CA",
+    "-keyout", "ca.key", "-out", "ca.pem");
+  await o("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api.fake.test", "-keyout", "server.key", "-out", "server.csr");
+  await writeFile(path.join(dir, "ext.cnf"),
+    "subjectAltName=DNS:api.fake.test,DNS:other.fake.test,DNS:unlisted.fake.test,DNS:late.fake.test\n");
+  await o("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+    "-extfile", "ext.cnf", "-out", "server.pem");
+  for (const f of ["ca.pem", "server.pem", "server.key"]) await chmod(path.join(dir, f), 0o644);
 }
 
 async function freePort(): Promise<number> {
@@ -50,14 +97,19 @@ export async function startStack(env: Record<string, string> = {}): Promise<{ in
   const projectName = `airlock-test-${process.pid}`;
   const apisDir = await sharedTempDir("airlock-apis-");
   const skillsDir = await sharedTempDir("airlock-skills-");
-  await writeApiConfig(apisDir, "fake", {
-    description: "The fake upstream API of the test suite (echoes requests).",
-    domains: ["api.fake.test"],
-    credentials: { FAKE_API_TOKEN: { header: "Authorization", env: "FAKE_API_TOKEN" } },
-    referenceUrl: "https://api.fake.test/docs",
-    restrictedMethods: ["DELETE"],
-  });
+  const secretsDir = await sharedTempDir("airlock-secrets-");
+  const certsDir = await sharedTempDir("airlock-certs-");
+  await writeApiConfig(apisDir, "fake", FAKE_API_CONFIG);
+  await writeApiConfig(apisDir, "other", { description: "Another allowlisted host, no credentials.", domains: ["other.fake.test"] });
   await writeApiConfig(apisDir, "broken", { description: "has a typo", domain: ["x.fake.test"] });
+  await writeFile(path.join(secretsDir, "fake_file_token"), TEST_SECRETS.FAKE_FILE_TOKEN + "\n", { mode: 0o644 });
+  const secretsFile = path.join(secretsDir, "secrets.env");
+  await writeFile(
+    secretsFile,
+    `FAKE_API_SECRET=${TEST_SECRETS.FAKE_API_TOKEN}\nFAKE_SCOPED_SECRET=${TEST_SECRETS.FAKE_SCOPED_TOKEN}\n`,
+    { mode: 0o600 },
+  );
+  await makeCerts(certsDir);
   const port = await freePort();
 
   const passThrough = Object.fromEntries(
@@ -65,44 +117,55 @@ export async function startStack(env: Record<string, string> = {}): Promise<{ in
       .filter((k) => process.env[k])
       .map((k) => [k, process.env[k]!]),
   );
-  const environment: StartedDockerComposeEnvironment = await new DockerComposeEnvironment(REPO_ROOT, [
-    "compose.yaml",
-    "test/fixtures/compose.test.yaml",
-  ])
+  const stackEnv = {
+    ...passThrough,
+    COMPOSE_FILE: COMPOSE_FILES.join(":"),
+    AIRLOCK_PORT: String(port),
+    AIRLOCK_APIS_PATH: apisDir,
+    AIRLOCK_SKILLS_PATH: skillsDir,
+    AIRLOCK_SECRETS_FILE: secretsFile,
+    AIRLOCK_SECRETS_DIR: secretsDir,
+    AIRLOCK_UPSTREAM_CA_FILE: path.join(certsDir, "ca.pem"),
+    AIRLOCK_TEST_CERTS: certsDir,
+    ...env,
+  };
+  const environment: StartedDockerComposeEnvironment = await new DockerComposeEnvironment(REPO_ROOT, COMPOSE_FILES)
     .withProjectName(projectName)
     .withBuild()
-    .withEnvironment({
-      ...passThrough,
-      AIRLOCK_PORT: String(port),
-      AIRLOCK_APIS_PATH: apisDir,
-      AIRLOCK_SKILLS_PATH: skillsDir,
-      ...env,
-    })
+    .withEnvironment(stackEnv)
     .withDefaultWaitStrategy(Wait.forHealthCheck())
     .withStartupTimeout(300_000)
     .up();
 
   return {
-    info: { projectName, mcpUrl: `http://127.0.0.1:${port}/mcp`, apisDir, skillsDir },
+    info: { projectName, mcpUrl: `http://127.0.0.1:${port}/mcp`, apisDir, skillsDir, env: stackEnv },
     stop: async () => {
       await environment.down({ removeVolumes: true, timeout: 10_000 });
-      await rm(apisDir, { recursive: true, force: true });
-      await rm(skillsDir, { recursive: true, force: true });
+      for (const dir of [apisDir, skillsDir, secretsDir, certsDir]) await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** Runs `docker compose` against the test project, as an operator would. */
-export async function compose(projectName: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run("docker", ["compose", "-p", projectName, ...args], { cwd: REPO_ROOT });
+/** Runs `docker compose` against the test stack, as an operator would; `overrides` changes
+ *  settings for commands that (re)create containers. */
+export async function compose(stack: StackInfo, args: string[], overrides: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run("docker", ["compose", "-p", stack.projectName, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...stack.env, ...overrides },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
 /** Runs a command in a service's container (the test acting from inside that container). */
-export async function execIn(projectName: string, service: string, cmd: string[], user?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function execIn(stack: StackInfo, service: string, cmd: string[], user?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const args = ["exec", "-T", ...(user ? ["-u", user] : []), service, ...cmd];
   try {
-    const { stdout, stderr } = await run("docker", ["compose", "-p", projectName, ...args], { cwd: REPO_ROOT });
+    const { stdout, stderr } = await run("docker", ["compose", "-p", stack.projectName, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...stack.env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -13,7 +13,7 @@ async function fromServer(method: string, path: string, body?: unknown) {
       body: ${body === undefined ? "undefined" : JSON.stringify(JSON.stringify(body))},
     });
     console.log(res.status, await res.text());`;
-  const result = await execIn(stack.projectName, "server", ["node", "--input-type=module", "-e", script]);
+  const result = await execIn(stack, "server", ["node", "--input-type=module", "-e", script]);
   const [status, ...rest] = result.stdout.trim().split(" ");
   return { status: Number(status), body: rest.join(" "), stderr: result.stderr };
 }
@@ -24,7 +24,7 @@ const goodExec = {
   AttachStderr: true,
   Tty: false,
   User: "10001:10001",
-  Cmd: ["/opt/airlock/run", "5", "-"],
+  Cmd: ["/opt/airlock/run", "5", "-", "0123456789abcdef0123456789abcdef"],
 };
 
 describe("docker-socket filter, attacked from the server container", { timeout: 60_000 }, () => {
@@ -65,13 +65,13 @@ describe("docker-socket filter, attacked from the server container", { timeout: 
 
   it("should log every denial with its reason", async () => {
     await fromServer("GET", "/version");
-    const out = await compose(stack.projectName, "logs", "--no-log-prefix", "docker-filter");
+    const out = await compose(stack, ["logs", "--no-log-prefix", "docker-filter"]);
     expect(out).toMatch(/"decision":"deny","method":"GET","path":"\/version","reason":"endpoint is not on the allowlist"/);
   });
 
   it("should not expose the Docker socket in the server or sandbox containers", async () => {
     for (const service of ["server", "sandbox"]) {
-      const result = await execIn(stack.projectName, service, ["sh", "-c", "ls -la /var/run/docker.sock /run/docker.sock 2>&1 || true"]);
+      const result = await execIn(stack, service, ["sh", "-c", "ls -la /var/run/docker.sock /run/docker.sock 2>&1 || true"]);
       expect(result.stdout).toContain("No such file");
     }
   });

@@ -58,7 +58,7 @@ describe("execute_code", { timeout: 120_000 }, () => {
     expect(result.durationMs).toBeLessThan(10_000);
     // Give the lifeline a moment, then look for any Deno process left in the sandbox.
     await new Promise((r) => setTimeout(r, 500));
-    const ps = await execIn(stack.projectName, "sandbox", ["sh", "-c", "cat /proc/[0-9]*/comm"]);
+    const ps = await execIn(stack, "sandbox", ["sh", "-c", "cat /proc/[0-9]*/comm"]);
     expect(ps.stdout.split("\n")).not.toContain("deno");
   });
 
@@ -110,7 +110,7 @@ describe("execute_code", { timeout: 120_000 }, () => {
     expect(second.stdout).toContain("secret.txt: NotFound");
     expect(second.stdout).toContain("/tmp: NotCapable");
     // The first run's scratch folder is gone from the container, too.
-    const left = await execIn(stack.projectName, "sandbox", ["sh", "-c", `test -e ${firstDir} && echo present || echo gone`]);
+    const left = await execIn(stack, "sandbox", ["sh", "-c", `test -e ${firstDir} && echo present || echo gone`]);
     expect(left.stdout.trim()).toBe("gone");
   });
 

@@ -8,7 +8,7 @@ const stack = inject("stack");
 /** Runs a Deno snippet inside the sandbox container with ALL permissions, bypassing the runner:
  *  what hostile code could do if Deno's own permission layer were broken. */
 function denoUnrestricted(code: string) {
-  return execIn(stack.projectName, "sandbox", [
+  return execIn(stack, "sandbox", [
     "env",
     "DENO_DIR=/tmp/deno-test",
     "deno",
@@ -30,13 +30,13 @@ describe("network egress", { timeout: 60_000 }, () => {
   it("should reach an allowlisted API through the proxy", async () => {
     const result = await execute(
       client,
-      'const r = await fetch("http://api.fake.test:8000/hello?x=1"); const j = await r.json(); console.log(r.status, j.method, j.path)',
+      'const r = await fetch("http://api.fake.test:8000/hello?x=1"); const j = await r.json(); console.log(r.status, j.method, j.path + j.query)',
     );
     expect(result.stdout).toBe("200 GET /hello?x=1\n");
   });
 
   it("should refuse a host no API lists, at Deno's permission layer", async () => {
-    const result = await execute(client, 'await fetch("http://other.fake.test:8000/")');
+    const result = await execute(client, 'await fetch("http://unlisted.fake.test:8000/")');
     expect(result.outcome).toBe("error");
     expect(result.stderr).toContain("NotCapable");
   });
@@ -54,7 +54,7 @@ describe("network egress", { timeout: 60_000 }, () => {
   it("should have the proxy refuse a non-allowlisted host even when Deno would allow it", async () => {
     const result = await denoUnrestricted(
       `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
-       const r = await fetch("http://other.fake.test:8000/", { client: c });
+       const r = await fetch("http://unlisted.fake.test:8000/", { client: c });
        console.log(r.status, await r.text());`,
     );
     expect(result.stdout).toContain("403");
@@ -64,7 +64,7 @@ describe("network egress", { timeout: 60_000 }, () => {
   it("should have the proxy refuse a CONNECT tunnel to a non-allowlisted host", async () => {
     const result = await denoUnrestricted(
       `const conn = await Deno.connect({ hostname: "proxy", port: 8080 });
-       await conn.write(new TextEncoder().encode("CONNECT other.fake.test:8000 HTTP/1.1\\r\\nHost: other.fake.test:8000\\r\\n\\r\\n"));
+       await conn.write(new TextEncoder().encode("CONNECT unlisted.fake.test:8000 HTTP/1.1\\r\\nHost: unlisted.fake.test:8000\\r\\n\\r\\n"));
        const buf = new Uint8Array(512); const n = await conn.read(buf);
        console.log(new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\\r\\n")[0]);`,
     );
@@ -74,7 +74,7 @@ describe("network egress", { timeout: 60_000 }, () => {
   it("should have the proxy judge the real destination, not a spoofed Host header", async () => {
     const result = await denoUnrestricted(
       `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
-       const r = await fetch("http://other.fake.test:8000/", { client: c, headers: { Host: "api.fake.test" } });
+       const r = await fetch("http://unlisted.fake.test:8000/", { client: c, headers: { Host: "api.fake.test" } });
        console.log(r.status);`,
     );
     expect(result.stdout.trim()).toBe("403");

@@ -10,7 +10,7 @@ describe("recovery with docker compose restart sandbox", { timeout: 180_000 }, (
     try {
       const running = execute(client, 'console.log("started"); await new Promise((r) => setTimeout(r, 30_000))', 60);
       await new Promise((r) => setTimeout(r, 1500));
-      await compose(stack.projectName, "restart", "sandbox");
+      await compose(stack, ["restart", "sandbox"]);
       const interrupted = await running;
       expect(interrupted.outcome).toBe("sandbox_error");
       expect(interrupted.isError).toBe(true);

@@ -16,17 +16,21 @@ describe("list_apis and get_instructions", { timeout: 60_000 }, () => {
   it("should list the configured API with credential names and nothing about where values live", async () => {
     const result = await callTool(client, "list_apis");
     const payload = result.structuredContent as { apis: Array<Record<string, unknown>>; configProblems: unknown[] };
-    expect(payload.apis).toEqual([
-      {
-        name: "fake",
-        description: "The fake upstream API of the test suite (echoes requests).",
-        domains: ["api.fake.test"],
-        credentials: [{ name: "FAKE_API_TOKEN", header: "Authorization" }],
-        referenceUrl: "https://api.fake.test/docs",
-        restrictedMethods: ["DELETE"],
-      },
-    ]);
-    expect(JSON.stringify(payload.apis)).not.toContain('"env"');
+    expect(payload.apis.map((a) => a.name)).toEqual(["fake", "other"]);
+    expect(payload.apis[0]).toMatchObject({
+      name: "fake",
+      description: "The fake upstream API of the test suite (echoes requests).",
+      domains: ["api.fake.test"],
+      referenceUrl: "https://api.fake.test/docs",
+      restrictedMethods: ["DELETE"],
+    });
+    const credentials = payload.apis[0]!.credentials as Array<{ name: string; usage: string; methods?: string[] }>;
+    expect(credentials.map((c) => c.name)).toEqual(["FAKE_API_TOKEN", "FAKE_FILE_TOKEN", "FAKE_SCOPED_TOKEN"]);
+    expect(credentials[0]!.usage).toContain('"Bearer FAKE_API_TOKEN"');
+    expect(credentials[2]).toMatchObject({ methods: ["GET"], paths: ["/v1/charges*"] });
+    // Where values come from, and the redaction list, are the proxy's business only.
+    const text = JSON.stringify(payload);
+    for (const hidden of ['"value"', "FAKE_API_SECRET", "fake_file_token", "jane.doe", '"redact"']) expect(text).not.toContain(hidden);
   });
 
   it("should report a malformed config with its file and field while the others still load", async () => {

@@ -18,6 +18,8 @@ const settingsSchema = z.object({
   AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
   AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/run"),
+  AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
+  AIRLOCK_OPEN_EGRESS: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   AIRLOCK_SANDBOX_USER: z.string().default("10001:10001"),
 });
 
@@ -34,6 +36,8 @@ export interface Settings {
   maxCodeBytes: number;
   sandboxRunner: string;
   sandboxUser: string;
+  egressEventsDir: string | undefined;
+  openEgress: boolean;
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -61,5 +65,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     maxCodeBytes: s.AIRLOCK_MAX_CODE_BYTES,
     sandboxRunner: s.AIRLOCK_SANDBOX_RUNNER,
     sandboxUser: s.AIRLOCK_SANDBOX_USER,
+    egressEventsDir: s.AIRLOCK_EGRESS_EVENTS_DIR,
+    openEgress: s.AIRLOCK_OPEN_EGRESS === "true",
   };
 }

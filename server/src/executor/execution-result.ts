@@ -11,6 +11,8 @@ export type Outcome =
   | "cancelled"
   | "sandbox_error"; // the sandbox failed or restarted under the execution
 
+import type { EgressSummary } from "./egress-summary.ts";
+
 export interface ExecutionResult {
   outcome: Outcome;
   exitCode: number | null;
@@ -20,4 +22,6 @@ export interface ExecutionResult {
   outputTruncated: boolean;
   /** Human-readable explanation when the outcome is not success. */
   message?: string;
+  /** What the execution sent through the egress proxy (names only). */
+  egress: EgressSummary;
 }

@@ -6,7 +6,9 @@ import type { LoadedApis } from "../config/load-apis.ts";
 import { allowedHosts } from "../config/load-apis.ts";
 import type { ExecutionResult } from "./execution-result.ts";
 import { QueueFullError, type Limiter } from "./limiter.ts";
-import type { RunRequest } from "./run-in-sandbox.ts";
+import { randomBytes } from "node:crypto";
+import type { RunRequest, SandboxRun } from "./run-in-sandbox.ts";
+import { EMPTY_EGRESS, type ReadEgress } from "./egress-summary.ts";
 
 export interface ExecuteRequest {
   code: string;
@@ -17,8 +19,11 @@ export interface ExecuteRequest {
 export interface ExecutorDeps {
   limiter: Limiter;
   loadApis: () => Promise<LoadedApis>;
-  run: (req: RunRequest) => Promise<ExecutionResult>;
+  run: (req: RunRequest) => Promise<SandboxRun>;
+  readEgress: ReadEgress;
   outputLimitBytes: number;
+  /** Any host may be reached (the proxy still injects credentials only for configured APIs). */
+  openEgress: boolean;
 }
 
 export type Execute = (req: ExecuteRequest) => Promise<ExecutionResult>;
@@ -43,17 +48,21 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         message: cancelled
           ? "cancelled by the client before it started"
           : `${(err as Error).message}; the code did not run. Try again shortly.`,
+        egress: EMPTY_EGRESS,
       };
     }
     try {
       const { apis } = await deps.loadApis();
-      return await deps.run({
+      const executionId = randomBytes(16).toString("hex");
+      const result = await deps.run({
+        executionId,
         code,
         timeoutSeconds,
-        allowedHosts: allowedHosts(apis),
+        allowedHosts: deps.openEgress ? ["*"] : allowedHosts(apis),
         outputLimitBytes: deps.outputLimitBytes,
         signal,
       });
+      return { ...result, egress: await deps.readEgress(executionId) };
     } finally {
       release();
     }

@@ -19,6 +19,8 @@ export interface SandboxTarget {
 }
 
 export interface RunRequest {
+  /** 32 hex digits; the proxy files this execution's egress events under it. */
+  executionId: string;
   code: string;
   timeoutSeconds: number;
   allowedHosts: string[];
@@ -34,7 +36,9 @@ const DENO_KILLED = 124; // Deno was SIGKILLed from outside the runner: the memo
 const RUNNER_FAILURE = 125;
 const V8_OOM = /out of memory|heap limit|Allocation failed/i;
 
-export async function runInSandbox(target: SandboxTarget, req: RunRequest): Promise<ExecutionResult> {
+export type SandboxRun = Omit<ExecutionResult, "egress">;
+
+export async function runInSandbox(target: SandboxTarget, req: RunRequest): Promise<SandboxRun> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   let exec: Docker.Exec;
@@ -46,7 +50,7 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
       AttachStderr: true,
       Tty: false,
       User: target.user,
-      Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-"],
+      Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-", req.executionId],
     });
     stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
   } catch (err) {
@@ -137,7 +141,7 @@ async function waitForExit(exec: Docker.Exec): Promise<number | null> {
   return null;
 }
 
-function sandboxUnavailable(err: unknown, durationMs: number, started: boolean): ExecutionResult {
+function sandboxUnavailable(err: unknown, durationMs: number, started: boolean): SandboxRun {
   const detail = (err as { json?: { message?: string } }).json?.message ?? (err as Error).message;
   return {
     outcome: "sandbox_error",

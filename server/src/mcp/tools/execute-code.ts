@@ -24,6 +24,26 @@ export const executionResultShape = {
   durationMs: z.number().describe("Wall-clock time of the execution in milliseconds"),
   outputTruncated: z.boolean().describe("True when output passed the byte limit and was cut"),
   message: z.string().optional().describe("Why the execution did not succeed"),
+  egress: z
+    .object({
+      requests: z
+        .array(
+          z.object({
+            decision: z.string().describe("allow, inject, redact, scrub, deny, restrict, block or error"),
+            method: z.string().optional(),
+            host: z.string().optional(),
+            path: z.string().optional(),
+            status: z.number().optional(),
+            api: z.string().nullable().optional(),
+            credentials: z.array(z.string()).optional().describe("Credential names injected"),
+            reason: z.string().optional(),
+          }),
+        )
+        .describe("Requests made through the egress proxy"),
+      denied: z.number().describe("Requests the proxy refused or blocked"),
+      omitted: z.number().describe("Requests past the listing cap"),
+    })
+    .describe("What the execution sent out (credential names only)"),
 };
 
 export function registerExecuteCode(server: McpServer, execute: Execute, limits: ExecuteCodeLimits): void {
@@ -74,6 +94,12 @@ export function toToolResult(result: ExecutionResult): CallToolResult {
       ? `exit code 0 in ${result.durationMs} ms`
       : `${result.outcome}: ${result.message ?? "failed"} (${result.durationMs} ms)`;
   const sections = [head];
+  if (result.egress.requests.length > 0) {
+    const lines = result.egress.requests.map(
+      (r) => `${r.decision} ${r.method ?? ""} ${r.host ?? ""}${r.path ?? ""}${r.status ? ` -> ${r.status}` : ""}${r.reason ? ` (${r.reason})` : ""}`,
+    );
+    sections.push(`--- egress ---\n${lines.join("\n")}${result.egress.omitted ? `\n(+${result.egress.omitted} more)` : ""}`);
+  }
   if (result.stdout) sections.push(`--- stdout ---\n${result.stdout}`);
   if (result.stderr) sections.push(`--- stderr ---\n${result.stderr}`);
   return {
