@@ -14,6 +14,8 @@ import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
+import { createSkillStore } from "./skills/skill-store.ts";
+import { createSkillEvents } from "./skills/skill-events.ts";
 import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
 
 const VERSION = "0.1.0";
@@ -57,6 +59,12 @@ const execute = createExecutor({
   outputLimitBytes: settings.outputLimitBytes,
   openEgress: settings.openEgress,
 });
+const skills = createSkillStore(
+  settings.skillsDir,
+  { maxCodeBytes: settings.skillMaxBytes, maxStoreBytes: settings.skillsStoreMaxBytes },
+  log,
+);
+const skillEvents = createSkillEvents();
 const instructions = buildInstructions(settings);
 const sessions = createMcpSessions(() =>
   createMcpServer({
@@ -65,6 +73,8 @@ const sessions = createMcpSessions(() =>
     instructions,
     limits: settings,
     version: VERSION,
+    skills,
+    skillEvents,
   }),
 );
 const app = createApp({ sessions, stats: limiter.stats, log });

@@ -19,6 +19,9 @@ const settingsSchema = z.object({
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
   AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/run"),
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
+  AIRLOCK_SKILLS_DIR: z.string().default("/skills"),
+  AIRLOCK_SKILL_MAX_BYTES: int(1024, 4 * 1024 * 1024).default(256 * 1024),
+  AIRLOCK_SKILLS_STORE_MAX_BYTES: int(64 * 1024, 10 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   AIRLOCK_OPEN_EGRESS: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   AIRLOCK_SANDBOX_USER: z.string().default("10001:10001"),
 });
@@ -37,6 +40,9 @@ export interface Settings {
   sandboxRunner: string;
   sandboxUser: string;
   egressEventsDir: string | undefined;
+  skillsDir: string;
+  skillMaxBytes: number;
+  skillsStoreMaxBytes: number;
   openEgress: boolean;
 }
 
@@ -66,6 +72,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     sandboxRunner: s.AIRLOCK_SANDBOX_RUNNER,
     sandboxUser: s.AIRLOCK_SANDBOX_USER,
     egressEventsDir: s.AIRLOCK_EGRESS_EVENTS_DIR,
+    skillsDir: s.AIRLOCK_SKILLS_DIR,
+    skillMaxBytes: s.AIRLOCK_SKILL_MAX_BYTES,
+    skillsStoreMaxBytes: s.AIRLOCK_SKILLS_STORE_MAX_BYTES,
     openEgress: s.AIRLOCK_OPEN_EGRESS === "true",
   };
 }

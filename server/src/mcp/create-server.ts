@@ -8,6 +8,10 @@ import type { Execute } from "../executor/executor.ts";
 import { registerExecuteCode, type ExecuteCodeLimits } from "./tools/execute-code.ts";
 import { registerGetInstructions } from "./tools/get-instructions.ts";
 import { registerListApis } from "./tools/list-apis.ts";
+import { registerSkillTools } from "./tools/skills.ts";
+import { registerSkillResources } from "./skill-resources.ts";
+import type { SkillEvents } from "../skills/skill-events.ts";
+import type { SkillStore } from "../skills/skill-store.ts";
 
 export interface McpDeps {
   execute: Execute;
@@ -15,11 +19,18 @@ export interface McpDeps {
   instructions: string;
   limits: ExecuteCodeLimits;
   version: string;
+  skills: SkillStore;
+  skillEvents: SkillEvents;
 }
 
 export function createMcpServer(deps: McpDeps): McpServer {
-  const server = new McpServer({ name: "airlock", version: deps.version }, { instructions: deps.instructions });
+  const server = new McpServer(
+    { name: "airlock", version: deps.version },
+    { instructions: deps.instructions, capabilities: { resources: { listChanged: true }, prompts: {} } },
+  );
   registerExecuteCode(server, deps.execute, deps.limits);
+  registerSkillTools(server, { store: deps.skills, events: deps.skillEvents, execute: deps.execute, limits: deps.limits });
+  registerSkillResources(server, deps.skills, deps.skillEvents);
   registerListApis(server, deps.loadApis);
   registerGetInstructions(server, deps.instructions);
   return server;

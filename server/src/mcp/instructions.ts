@@ -26,6 +26,15 @@ Sandbox
 - Limits: timeout ${s.defaultTimeoutSeconds} s by default (timeout_seconds up to ${s.maxTimeoutSeconds}),
   ${s.outputLimitBytes} bytes of output (stdout+stderr; past it the run is stopped), a V8 heap cap,
   and ${s.maxConcurrency} executions at once (more wait in a queue).
+Skills
+- Save code that worked with save_skill: a module whose \`export default async function (args)\`
+  returns (or prints) its result, plus an input_schema (JSON Schema) for args. Run it later with
+  run_skill({ name, args }); list_skills shows what exists. Change one with update_skill
+  (search/replace edits); every version is kept (skill_versions, rollback_skill).
+- Skills can import each other ("../other/skill.ts") and execute_code can import one
+  ("/skills/<name>/skill.ts"). Executed code cannot change the store.
+
+Results
 - The result's outcome tells success, error (your code exited non-zero), timeout, memory_limit,
   output_limit, cancelled, or sandbox_error (infrastructure: retry).`;
 }
