@@ -19,6 +19,16 @@ const settingsSchema = z.object({
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
   AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/run"),
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
+  AIRLOCK_BIND_ADDRESS: z.string().default("127.0.0.1"),
+  AIRLOCK_AUTH_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+  AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
+  AIRLOCK_ALLOWED_HOSTS: z.string().default(""),
+  AIRLOCK_ALLOWED_ORIGINS: z.string().default(""),
+  AIRLOCK_SESSION_IDLE_SECONDS: int(10, 7 * 24 * 3600).default(1800),
+  AIRLOCK_MAX_SESSIONS: int(1, 100_000).default(256),
+  AIRLOCK_AUDIT_DIR: z.string().optional(),
+  AIRLOCK_AUDIT_CODE: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
+  AIRLOCK_AUDIT_MAX_BYTES: int(4096, 10 * 1024 * 1024 * 1024).default(50 * 1024 * 1024),
   AIRLOCK_SKILLS_DIR: z.string().default("/skills"),
   AIRLOCK_SKILL_MAX_BYTES: int(1024, 4 * 1024 * 1024).default(256 * 1024),
   AIRLOCK_SKILLS_STORE_MAX_BYTES: int(64 * 1024, 10 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
@@ -40,6 +50,16 @@ export interface Settings {
   sandboxRunner: string;
   sandboxUser: string;
   egressEventsDir: string | undefined;
+  bindAddress: string;
+  authToken: string | undefined;
+  insecureNoAuthOnNetwork: boolean;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  sessionIdleSeconds: number;
+  maxSessions: number;
+  auditDir: string | undefined;
+  auditCode: boolean;
+  auditMaxBytes: number;
   skillsDir: string;
   skillMaxBytes: number;
   skillsStoreMaxBytes: number;
@@ -55,6 +75,13 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     throw new Error(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
   }
   const s = parsed.data;
+  if (!isLoopback(s.AIRLOCK_BIND_ADDRESS) && !s.AIRLOCK_AUTH_TOKEN && s.AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK !== "true") {
+    throw new Error(
+      `refusing to start: AIRLOCK_BIND_ADDRESS=${s.AIRLOCK_BIND_ADDRESS} exposes the gateway beyond this machine without ` +
+        "AIRLOCK_AUTH_TOKEN, and anyone who reaches it can run code with your APIs' credentials. Set AIRLOCK_AUTH_TOKEN " +
+        "(recommended) or, if you really mean it, AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK=true",
+    );
+  }
   if (s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS > s.AIRLOCK_MAX_TIMEOUT_SECONDS) {
     throw new Error("invalid setting AIRLOCK_DEFAULT_TIMEOUT_SECONDS: larger than AIRLOCK_MAX_TIMEOUT_SECONDS");
   }
@@ -72,9 +99,29 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     sandboxRunner: s.AIRLOCK_SANDBOX_RUNNER,
     sandboxUser: s.AIRLOCK_SANDBOX_USER,
     egressEventsDir: s.AIRLOCK_EGRESS_EVENTS_DIR,
+    bindAddress: s.AIRLOCK_BIND_ADDRESS,
+    authToken: s.AIRLOCK_AUTH_TOKEN,
+    insecureNoAuthOnNetwork: s.AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK === "true",
+    allowedHosts: list(s.AIRLOCK_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    allowedOrigins: list(s.AIRLOCK_ALLOWED_ORIGINS).map((o) => o.toLowerCase()),
+    sessionIdleSeconds: s.AIRLOCK_SESSION_IDLE_SECONDS,
+    maxSessions: s.AIRLOCK_MAX_SESSIONS,
+    auditDir: s.AIRLOCK_AUDIT_DIR,
+    auditCode: s.AIRLOCK_AUDIT_CODE === "true",
+    auditMaxBytes: s.AIRLOCK_AUDIT_MAX_BYTES,
     skillsDir: s.AIRLOCK_SKILLS_DIR,
     skillMaxBytes: s.AIRLOCK_SKILL_MAX_BYTES,
     skillsStoreMaxBytes: s.AIRLOCK_SKILLS_STORE_MAX_BYTES,
     openEgress: s.AIRLOCK_OPEN_EGRESS === "true",
   };
+}
+
+function list(value: string): string[] {
+  return value.split(",").map((v) => v.trim()).filter(Boolean);
+}
+
+/** Loopback addresses: the only ones the gateway may be published on without a token. */
+export function isLoopback(address: string): boolean {
+  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return a === "localhost" || a === "::1" || /^127(\.\d{1,3}){3}$/.test(a);
 }
