@@ -55,6 +55,10 @@ fi
 [[ -z ${AIRLOCK_PROXY_CA:-} ]] || deno_env+=(DENO_CERT="$AIRLOCK_PROXY_CA")
 
 cd "$scratch/work"
+# Per-execution limits the container-wide ones do not give: open files, and the size of any one
+# file written (the tmpfs size bounds the total).
+ulimit -n 512
+ulimit -f $(( ${AIRLOCK_MAX_FILE_MB:-128} * 1024 ))
 env -i "${deno_env[@]}" \
   deno run --quiet --no-prompt --no-config --no-lock --no-remote --no-npm \
     --v8-flags="--max-old-space-size=${AIRLOCK_HEAP_MB:-256}" \

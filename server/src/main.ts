@@ -4,19 +4,22 @@
  */
 import { serve } from "@hono/node-server";
 import Docker from "dockerode";
+import { auditEntry } from "./audit/audit-entry.ts";
+import { createAuditLog } from "./audit/audit-log.ts";
 import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
+import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
+import { createEgressReader } from "./executor/egress-summary.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
 import { runInSandbox } from "./executor/run-in-sandbox.ts";
-import { createEgressReader } from "./executor/egress-summary.ts";
 import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
+import { createStackStatus } from "./http/stack-status.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
-import { createSkillStore } from "./skills/skill-store.ts";
 import { createSkillEvents } from "./skills/skill-events.ts";
-import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
+import { createSkillStore } from "./skills/skill-store.ts";
 
 const VERSION = "0.1.0";
 const log = (entry: Record<string, unknown>) =>
@@ -25,7 +28,14 @@ const log = (entry: Record<string, unknown>) =>
 // One execution's failure must never take the gateway down: log what escaped and keep serving.
 process.on("unhandledRejection", (reason) => log({ level: "error", event: "unhandled-rejection", message: String(reason) }));
 
-const settings = parseSettings(process.env);
+let settings;
+try {
+  settings = parseSettings(process.env);
+} catch (err) {
+  log({ level: "fatal", event: "bad-settings", message: (err as Error).message });
+  process.exit(2);
+}
+
 const docker = new Docker({
   protocol: settings.dockerFilterUrl.protocol === "https:" ? "https" : "http",
   host: settings.dockerFilterUrl.hostname,
@@ -36,7 +46,7 @@ const limiter = createLimiter(settings.maxConcurrency, settings.maxQueue);
 
 const registry = createApiRegistry(settings.apisDir);
 let lastProblems = "";
-const loadApisLogged = async () => {
+const loadApis = async () => {
   const loaded = await registry.load();
   // Report a changed set of config problems once, not on every call.
   const problems = JSON.stringify(loaded.problems);
@@ -47,18 +57,26 @@ const loadApisLogged = async () => {
   return loaded;
 };
 
+const auditLog = settings.auditDir ? await createAuditLog(settings.auditDir, settings.auditMaxBytes) : undefined;
+const auditCode = settings.auditCode;
+
 const execute = createExecutor({
   limiter,
-  loadApis: loadApisLogged,
-  run: async (req) => {
-    const result = await runInSandbox(target, req);
-    log({ event: "execution", outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
-    return result;
-  },
+  loadApis,
+  run: (req) => runInSandbox(target, req),
   readEgress: createEgressReader(settings.egressEventsDir),
+  audit: async (req, result) => {
+    log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
+    try {
+      await auditLog?.append(auditEntry(req, result, auditCode));
+    } catch (err) {
+      log({ level: "error", event: "audit-write-failed", message: (err as Error).message });
+    }
+  },
   outputLimitBytes: settings.outputLimitBytes,
   openEgress: settings.openEgress,
 });
+
 const skills = createSkillStore(
   settings.skillsDir,
   { maxCodeBytes: settings.skillMaxBytes, maxStoreBytes: settings.skillsStoreMaxBytes },
@@ -66,23 +84,42 @@ const skills = createSkillStore(
 );
 const skillEvents = createSkillEvents();
 const instructions = buildInstructions(settings);
-const sessions = createMcpSessions(() =>
-  createMcpServer({
-    execute,
-    loadApis: loadApisLogged,
-    instructions,
-    limits: settings,
-    version: VERSION,
-    skills,
-    skillEvents,
-  }),
+const sessions = createMcpSessions(
+  () =>
+    createMcpServer({
+      execute,
+      loadApis,
+      instructions,
+      limits: settings,
+      version: VERSION,
+      skills,
+      skillEvents,
+    }),
+  { idleSeconds: settings.sessionIdleSeconds, maxSessions: settings.maxSessions },
 );
-const app = createApp({ sessions, stats: limiter.stats, log });
+const sweeper = setInterval(() => {
+  void sessions.sweep().then((n) => n > 0 && log({ event: "sessions-expired", count: n }));
+}, 30_000);
+sweeper.unref();
+
+const app = createApp({
+  sessions,
+  stats: limiter.stats,
+  stackStatus: createStackStatus(settings.dockerFilterUrl),
+  guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
+  log,
+});
 
 const server = serve({ fetch: app.fetch, hostname: settings.listenHost, port: settings.listenPort }, (info) =>
-  log({ event: "listening", address: info.address, port: info.port }),
+  log({
+    event: "listening",
+    address: info.address,
+    port: info.port,
+    auth: settings.authToken ? "bearer" : "none",
+    published: settings.bindAddress,
+  }),
 );
-await loadApisLogged();
+await loadApis();
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {

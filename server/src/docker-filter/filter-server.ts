@@ -8,7 +8,7 @@ import type { Duplex } from "node:stream";
 import { decide, type Decision, type FilterRequest } from "./policy.ts";
 import type { ExecRules } from "./exec-body.ts";
 import type { KnownExecs } from "./known-execs.ts";
-import type { LocateSandbox } from "./sandbox-locator.ts";
+import type { LocateSandbox, StackStatus } from "./sandbox-locator.ts";
 import { relayUpgrade } from "./relay-upgrade.ts";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -18,8 +18,12 @@ export interface FilterDeps {
   rules: ExecRules;
   known: KnownExecs;
   locateSandbox: LocateSandbox;
+  status: () => Promise<StackStatus>;
   log: (entry: Record<string, unknown>) => void;
 }
+
+/** The filter's own status endpoint: answered here from the filter's look-ups, never forwarded. */
+export const STATUS_PATH = "/_airlock/status";
 
 class FilterError extends Error {
   readonly status: number;
@@ -57,6 +61,10 @@ function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true }
 }
 
 async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method === "GET" && req.url === STATUS_PATH) {
+    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
+    return;
+  }
   const body = await readBody(req, MAX_BODY_BYTES);
   const decision = judge(deps, {
     method: req.method ?? "",

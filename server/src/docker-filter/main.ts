@@ -4,7 +4,7 @@
  */
 import { createFilterServer } from "./filter-server.ts";
 import { createKnownExecs } from "./known-execs.ts";
-import { createSandboxLocator, ownComposeProject } from "./sandbox-locator.ts";
+import { createSandboxLocator, createStatusReader, ownComposeProject } from "./sandbox-locator.ts";
 
 const socketPath = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
 const port = Number(process.env.FILTER_PORT ?? "2375");
@@ -23,6 +23,7 @@ const server = createFilterServer({
   rules,
   known: createKnownExecs(),
   locateSandbox: createSandboxLocator(socketPath, project, service),
+  status: createStatusReader(socketPath, project),
   log,
 });
 server.listen(port, "0.0.0.0", () => log({ event: "listening", port, project, service }));

@@ -19,16 +19,44 @@ export async function ownComposeProject(socketPath: string, selfId = os.hostname
   return project;
 }
 
-export function createSandboxLocator(socketPath: string, project: string, service: string): LocateSandbox {
+interface ListedContainer {
+  Id: string;
+  Status: string;
+}
+
+async function runningOf(socketPath: string, project: string, service: string): Promise<ListedContainer[] | undefined> {
   const filters = JSON.stringify({
     label: [`com.docker.compose.project=${project}`, `com.docker.compose.service=${service}`],
     status: ["running"],
   });
+  const res = await dockerRequest(socketPath, "GET", `/containers/json?filters=${encodeURIComponent(filters)}`);
+  return res.status === 200 ? (JSON.parse(res.body) as ListedContainer[]) : undefined;
+}
+
+export function createSandboxLocator(socketPath: string, project: string, service: string): LocateSandbox {
   return async () => {
-    const res = await dockerRequest(socketPath, "GET", `/containers/json?filters=${encodeURIComponent(filters)}`);
-    if (res.status !== 200) return undefined;
-    const list = JSON.parse(res.body) as Array<{ Id: string }>;
+    const list = await runningOf(socketPath, project, service);
     // Two running sandboxes of one project would be a misconfiguration; refuse rather than pick.
-    return list.length === 1 ? list[0]!.Id : undefined;
+    return list?.length === 1 ? list[0]!.Id : undefined;
+  };
+}
+
+export interface StackStatus {
+  sandbox: "running" | "down";
+  proxy: "healthy" | "unhealthy" | "down";
+}
+
+/** What the gateway's /health reports; answered by the filter itself, never forwarded. */
+export function createStatusReader(socketPath: string, project: string): () => Promise<StackStatus> {
+  return async () => {
+    const [sandbox, proxy] = await Promise.all([
+      runningOf(socketPath, project, "sandbox"),
+      runningOf(socketPath, project, "proxy"),
+    ]);
+    const proxyStatus = proxy?.[0]?.Status ?? "";
+    return {
+      sandbox: sandbox?.length ? "running" : "down",
+      proxy: !proxy?.length ? "down" : /\((healthy)\)/.test(proxyStatus) ? "healthy" : "unhealthy",
+    };
   };
 }

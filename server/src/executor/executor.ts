@@ -14,6 +14,10 @@ export interface ExecuteRequest {
   code: string;
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** Who asked, for the audit log. */
+  caller?: { tool: string; session?: string; client?: string; skill?: string };
+  /** Called with the output so far while the code runs (progress notifications). */
+  onOutput?: (tail: string) => void;
 }
 
 export interface ExecutorDeps {
@@ -21,6 +25,7 @@ export interface ExecutorDeps {
   loadApis: () => Promise<LoadedApis>;
   run: (req: RunRequest) => Promise<SandboxRun>;
   readEgress: ReadEgress;
+  audit: (req: ExecuteRequest, result: ExecutionResult) => Promise<void>;
   outputLimitBytes: number;
   /** Any host may be reached (the proxy still injects credentials only for configured APIs). */
   openEgress: boolean;
@@ -29,7 +34,7 @@ export interface ExecutorDeps {
 export type Execute = (req: ExecuteRequest) => Promise<ExecutionResult>;
 
 export function createExecutor(deps: ExecutorDeps): Execute {
-  return async ({ code, timeoutSeconds, signal }) => {
+  const execute: Execute = async ({ code, timeoutSeconds, signal, onOutput }) => {
     const queuedAt = performance.now();
     const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
     const waitSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
@@ -61,10 +66,16 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         allowedHosts: deps.openEgress ? ["*"] : allowedHosts(apis),
         outputLimitBytes: deps.outputLimitBytes,
         signal,
+        onOutput,
       });
       return { ...result, egress: await deps.readEgress(executionId) };
     } finally {
       release();
     }
+  };
+  return async (req) => {
+    const result = await execute(req);
+    await deps.audit(req, result);
+    return result;
   };
 }

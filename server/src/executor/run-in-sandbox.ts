@@ -26,6 +26,7 @@ export interface RunRequest {
   allowedHosts: string[];
   outputLimitBytes: number;
   signal?: AbortSignal;
+  onOutput?: (tail: string) => void;
 }
 
 type Cut = "timeout" | "output_limit" | "cancelled";
@@ -44,14 +45,22 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
   let exec: Docker.Exec;
   let stream: Duplex;
   try {
-    exec = await target.docker.getContainer(target.container).exec({
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      User: target.user,
-      Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-", req.executionId],
-    });
+    // While the sandbox is restarting, wait for it (up to the call's own timeout) rather than fail:
+    // nothing ran yet, so waiting is always safe.
+    const deadline = Date.now() + req.timeoutSeconds * 1000;
+    exec = await retryWhileUnavailable(
+      () =>
+        target.docker.getContainer(target.container).exec({
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: false,
+          User: target.user,
+          Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-", req.executionId],
+        }),
+      deadline,
+      req.signal,
+    );
     stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
   } catch (err) {
     return sandboxUnavailable(err, elapsed(), false);
@@ -64,7 +73,12 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
     cut = why;
     stream.destroy();
   };
+  let tail = "";
   const demux = createDemuxer(({ stream: which, data }) => {
+    if (req.onOutput) {
+      tail = (tail + data.toString("utf8")).slice(-1000);
+      req.onOutput(tail);
+    }
     if (!capture.push(which, data)) cutLifeline("output_limit");
   });
 
@@ -114,6 +128,15 @@ function classify(exitCode: number | null, stderr: string): { outcome: Outcome; 
   if (V8_OOM.test(stderr.slice(-4096)) && exitCode >= 128) {
     return { outcome: "memory_limit", message: "the execution ran out of memory (V8 heap limit)" };
   }
+  if (exitCode === 128 + 25) {
+    return { outcome: "error", message: "killed for writing a file larger than the per-file limit (SIGXFSZ)" };
+  }
+  if (/No space left on device/.test(stderr)) {
+    return { outcome: "error", message: `exited with code ${exitCode}: the sandbox's scratch disk (/tmp) is full — the disk limit` };
+  }
+  if (/Resource temporarily unavailable|failed to spawn thread|Cannot allocate|pthread_create/i.test(stderr) && exitCode >= 128) {
+    return { outcome: "error", message: `exited with code ${exitCode}: the sandbox's process/thread limit was reached` };
+  }
   if (exitCode === DENO_KILLED) {
     return { outcome: "memory_limit", message: "the execution was killed by the sandbox's memory limit" };
   }
@@ -128,6 +151,24 @@ function cutMessage(cut: Cut, req: RunRequest): string {
       return `output exceeded the ${req.outputLimitBytes}-byte limit; the process was killed`;
     case "cancelled":
       return "cancelled by the client; the process was killed";
+  }
+}
+
+/** Statuses meaning "the sandbox is not there right now" (the filter's 503, Docker's 409/404). */
+function isUnavailable(err: unknown): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  const code = (err as NodeJS.ErrnoException).code;
+  return status === 503 || status === 409 || status === 404 || code === "ECONNREFUSED" || code === "ECONNRESET";
+}
+
+async function retryWhileUnavailable<T>(attempt: () => Promise<T>, deadline: number, signal?: AbortSignal): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isUnavailable(err) || Date.now() + 500 > deadline || signal?.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

@@ -1,19 +1,30 @@
 /**
- * @module The gateway's HTTP surface: `/mcp` (Streamable HTTP) and `/health`. Any unexpected
- * error becomes a plain 500 so internals never leak to a client.
+ * @module The gateway's HTTP surface: `/mcp` (Streamable HTTP, behind the request guards) and
+ * `/health`. Any unexpected error becomes a plain 500 so internals never leak to a client.
  */
 import { Hono } from "hono";
 import type { McpSessions } from "./mcp-sessions.ts";
+import { requestGuards, type GuardSettings } from "./request-guards.ts";
+import type { StackStatus } from "./stack-status.ts";
 
 export interface AppDeps {
   sessions: McpSessions;
   stats: () => { running: number; queued: number };
+  stackStatus: () => Promise<StackStatus>;
+  guards: GuardSettings;
   log: (entry: Record<string, unknown>) => void;
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  app.get("/health", (c) => c.json({ status: "ok", sessions: deps.sessions.count(), executions: deps.stats() }));
+  // Always 200 while the gateway itself serves: "degraded" tells that executions will fail until
+  // the sandbox or proxy is back, which a restart of the gateway would not fix.
+  app.get("/health", async (c) => {
+    const stack = await deps.stackStatus();
+    const healthy = stack.sandbox === "running" && stack.proxy === "healthy";
+    return c.json({ status: healthy ? "ok" : "degraded", ...stack, sessions: deps.sessions.count(), executions: deps.stats() });
+  });
+  app.use("/mcp", requestGuards(deps.guards, deps.log));
   app.all("/mcp", (c) => deps.sessions.handle(c.req.raw));
   app.onError((err, c) => {
     deps.log({ level: "error", event: "unhandled", message: err.message });

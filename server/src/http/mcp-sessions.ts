@@ -1,65 +1,120 @@
 /**
  * @module Streamable HTTP sessions: a fresh MCP server and transport per session, found again by
- * the `Mcp-Session-Id` header. Unknown session ids get 404 (the spec's signal to re-initialise),
- * and a session is forgotten when its transport closes.
+ * the `Mcp-Session-Id` header. The server assigns session ids; an unknown or expired id gets 404
+ * (the spec's signal to initialise again). Sessions idle for too long are closed, and the number
+ * of live sessions is bounded.
  */
 import { randomUUID } from "node:crypto";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export interface SessionLimits {
+  idleSeconds: number;
+  maxSessions: number;
+}
 
 export interface McpSessions {
   handle(req: Request): Promise<Response>;
   count(): number;
+  /** Closes sessions idle past the limit; returns how many. */
+  sweep(now?: number): Promise<number>;
   closeAll(): Promise<void>;
+}
+
+interface Session {
+  transport: WebStandardStreamableHTTPServerTransport;
+  lastSeen: number;
+  /** Requests still being answered (an execution can take minutes). */
+  inFlight: number;
 }
 
 function rpcError(status: number, code: number, message: string): Response {
   return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
 }
 
-export function createMcpSessions(makeServer: () => McpServer): McpSessions {
-  const sessions = new Map<string, WebStandardStreamableHTTPServerTransport>();
+/** Reads at most `limit` bytes of body; undefined when it is larger. */
+async function readLimited(req: Request, limit: number): Promise<string | undefined> {
+  if (Number(req.headers.get("content-length") ?? "0") > limit) return undefined;
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function createMcpSessions(makeServer: () => McpServer, limits: SessionLimits): McpSessions {
+  const sessions = new Map<string, Session>();
 
   async function startSession(req: Request): Promise<Response> {
     if (req.method !== "POST") return rpcError(400, -32000, "No Mcp-Session-Id header: start with an initialize POST");
-    const declared = Number(req.headers.get("content-length") ?? "0");
-    if (declared > MAX_BODY_BYTES) return rpcError(413, -32000, "Request body too large");
+    if (!/^application\/json\b/i.test(req.headers.get("content-type") ?? "")) {
+      return rpcError(415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+    }
+    const text = await readLimited(req, MAX_BODY_BYTES);
+    if (text === undefined) return rpcError(413, -32000, `Request body larger than ${MAX_BODY_BYTES} bytes`);
     let body: unknown;
     try {
-      body = await req.json();
+      body = JSON.parse(text);
     } catch {
       return rpcError(400, -32700, "Parse error: the body is not valid JSON");
     }
     if (!isInitializeRequest(body)) {
-      return rpcError(400, -32000, "No Mcp-Session-Id header: the first request of a session must be initialize");
+      return rpcError(400, -32600, "Invalid Request: no Mcp-Session-Id header, so this must be an initialize request");
+    }
+    if (sessions.size >= limits.maxSessions) {
+      return rpcError(503, -32000, "Too many open sessions; close unused ones or try again later");
     }
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, transport);
+        sessions.set(id, { transport, lastSeen: Date.now(), inFlight: 0 });
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await makeServer().connect(transport);
-    return transport.handleRequest(req, { parsedBody: body });
+    return transport.handleRequest(new Request(req.url, { method: "POST", headers: req.headers, body: text }), {
+      parsedBody: body,
+    });
   }
 
   return {
     async handle(req) {
       const id = req.headers.get("mcp-session-id");
       if (id === null) return startSession(req);
-      const transport = sessions.get(id);
-      if (!transport) return rpcError(404, -32001, "Session not found: it expired or the server restarted; initialize again");
-      return transport.handleRequest(req);
+      const session = sessions.get(id);
+      if (!session) return rpcError(404, -32001, "Session not found: it expired or the server restarted; initialize again");
+      session.lastSeen = Date.now();
+      session.inFlight++;
+      try {
+        return await session.transport.handleRequest(req);
+      } finally {
+        session.inFlight--;
+        session.lastSeen = Date.now();
+      }
     },
     count: () => sessions.size,
+    async sweep(now = Date.now()) {
+      const idle = [...sessions.values()].filter((s) => s.inFlight === 0 && now - s.lastSeen > limits.idleSeconds * 1000);
+      await Promise.all(idle.map((s) => s.transport.close()));
+      return idle.length;
+    },
     async closeAll() {
-      await Promise.all([...sessions.values()].map((t) => t.close()));
+      await Promise.all([...sessions.values()].map((s) => s.transport.close()));
     },
   };
 }

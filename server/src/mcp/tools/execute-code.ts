@@ -7,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Execute } from "../../executor/executor.ts";
 import type { ExecutionResult } from "../../executor/execution-result.ts";
+import { startProgress } from "../progress.ts";
 
 export interface ExecuteCodeLimits {
   defaultTimeoutSeconds: number;
@@ -78,12 +79,20 @@ export function registerExecuteCode(server: McpServer, execute: Execute, limits:
           content: [{ type: "text", text: `code is ${size} bytes; the limit is ${limits.maxCodeBytes}. Send a shorter program.` }],
         };
       }
-      const result = await execute({
-        code,
-        timeoutSeconds: timeout_seconds ?? limits.defaultTimeoutSeconds,
-        signal: extra.signal,
-      });
-      return toToolResult(result);
+      const timeoutSeconds = timeout_seconds ?? limits.defaultTimeoutSeconds;
+      const progress = startProgress(extra, timeoutSeconds);
+      try {
+        const result = await execute({
+          code,
+          timeoutSeconds,
+          signal: extra.signal,
+          onOutput: progress.onOutput,
+          caller: { tool: "execute_code", session: extra.sessionId, client: server.server.getClientVersion()?.name },
+        });
+        return toToolResult(result);
+      } finally {
+        progress.stop();
+      }
     },
   );
 }

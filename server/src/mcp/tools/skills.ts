@@ -12,6 +12,9 @@ import { checkArgs, compileInputSchema, skillProgram } from "../../skills/skill-
 import type { SkillEvents } from "../../skills/skill-events.ts";
 import { SkillError, type Provenance, type SkillStore } from "../../skills/skill-store.ts";
 import { executionResultShape, toToolResult, type ExecuteCodeLimits } from "./execute-code.ts";
+import { startProgress } from "../progress.ts";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
 export interface SkillToolDeps {
   store: SkillStore;
@@ -46,7 +49,7 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
     client: server.server.getClientVersion()?.name ?? "unknown",
     session: sessionId ?? "none",
   });
-  type Extra = { sessionId?: string; signal?: AbortSignal };
+  type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
   const guarded =
     <A,>(fn: (args: A, extra: Extra) => Promise<CallToolResult>) =>
     async (args: A, extra: Extra) => {
@@ -192,12 +195,20 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
     guarded(async (args: { name: string; args?: Record<string, unknown>; timeout_seconds?: number }, extra) => {
       const skill = await deps.store.get(args.name);
       checkArgs(skill, args.args ?? {});
-      const result = await deps.execute({
-        code: skillProgram(skill.name, args.args ?? {}),
-        timeoutSeconds: args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds,
-        signal: extra.signal,
-      });
-      return toToolResult(result);
+      const timeoutSeconds = args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds;
+      const progress = startProgress(extra, timeoutSeconds);
+      try {
+        const result = await deps.execute({
+          code: skillProgram(skill.name, args.args ?? {}),
+          timeoutSeconds,
+          signal: extra.signal,
+          onOutput: progress.onOutput,
+          caller: { tool: "run_skill", skill: skill.name, session: extra.sessionId, client: server.server.getClientVersion()?.name },
+        });
+        return toToolResult(result);
+      } finally {
+        progress.stop();
+      }
     }),
   );
 }

@@ -1,0 +1,24 @@
+/**
+ * @module The state of the containers the gateway depends on, as the docker-socket filter sees
+ * them (the gateway itself has no Docker access). Cached briefly: /health may be polled often.
+ */
+export interface StackStatus {
+  sandbox: "running" | "down" | "unknown";
+  proxy: "healthy" | "unhealthy" | "down" | "unknown";
+}
+
+export function createStackStatus(filterUrl: URL, cacheMs = 2000): () => Promise<StackStatus> {
+  let cached: { at: number; value: StackStatus } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < cacheMs) return cached.value;
+    let value: StackStatus;
+    try {
+      const res = await fetch(new URL("/_airlock/status", filterUrl), { signal: AbortSignal.timeout(1500) });
+      value = res.ok ? ((await res.json()) as StackStatus) : { sandbox: "unknown", proxy: "unknown" };
+    } catch {
+      value = { sandbox: "unknown", proxy: "unknown" };
+    }
+    cached = { at: Date.now(), value };
+    return value;
+  };
+}
