@@ -18,9 +18,17 @@ export interface Execution {
   };
 }
 
+/** Connects; closing the client also ends its session on the server (HTTP DELETE), as a
+ *  well-behaved client does, so the suites do not pile up idle sessions. */
 export async function connect(url: string, name = "airlock-tests"): Promise<Client> {
   const client = new Client({ name, version: "1.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const transport = new StreamableHTTPClientTransport(new URL(url));
+  await client.connect(transport);
+  const close = client.close.bind(client);
+  client.close = async () => {
+    await transport.terminateSession().catch(() => {});
+    await close();
+  };
   return client;
 }
 

@@ -7,7 +7,7 @@ export interface StackStatus {
   proxy: "healthy" | "unhealthy" | "down" | "unknown";
 }
 
-export function createStackStatus(filterUrl: URL, cacheMs = 2000): () => Promise<StackStatus> {
+export function createStackStatus(filterUrl: URL, cacheMs = 1000): () => Promise<StackStatus> {
   let cached: { at: number; value: StackStatus } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.value;
