@@ -5,9 +5,10 @@
 #        $2 comma-separated hostnames Deno may reach (through the proxy), "-" for none, "*" for any
 #           (open egress)
 #        $3 the execution's id (32 hex digits): the proxy files its egress events under it
-# stdin: a first line holding the code's length in bytes, then the code itself. After that the
-#        stream stays open as a lifeline: when the server closes it (timeout, output cap, cancel,
-#        lost connection) Deno is killed. Docker has no exec-kill API; this is our kill switch.
+# stdin: a first line holding the code's length in bytes, then the code itself (Deno is already
+#        started and waiting: the server may pre-start executions). After that the stream stays
+#        open as a lifeline: when the server closes it (timeout, output cap, cancel, lost
+#        connection) Deno is killed. Docker has no exec-kill API; this is our kill switch.
 # stdout/stderr: the code's own, untouched.
 # exit:  Deno's own status, except 125 (the runner failed) and 124 (Deno was SIGKILLed by someone
 #        other than this runner: in practice the kernel's OOM killer at the container's memory
@@ -24,17 +25,12 @@ exec_id=${3:-}
 [[ $hosts == "-" || $hosts == "*" || $hosts =~ ^[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]] || fail "bad host list"
 [[ $exec_id =~ ^[0-9a-f]{32}$ ]] || fail "bad execution id"
 
-IFS= read -r len || fail "no code length on stdin"
-[[ $len =~ ^[0-9]{1,9}$ ]] || fail "bad code length"
-
 # Each execution gets its own scratch directory; Deno may read and write only there (and read
 # the skills store), so one execution cannot see another's files.
 scratch=$(mktemp -d /tmp/exec.XXXXXXXXXX) || fail "cannot create scratch directory"
 cleanup() { rm -rf -- "$scratch"; }
 trap cleanup EXIT
 mkdir "$scratch/work" "$scratch/cache"
-head -c "$len" >"$scratch/work/main.ts"
-[[ $(stat -c %s "$scratch/work/main.ts") == "$len" ]] || fail "code was cut short"
 
 net_flag=()
 case $hosts in
@@ -54,6 +50,11 @@ if [[ -n ${AIRLOCK_PROXY_URL:-} ]]; then
 fi
 [[ -z ${AIRLOCK_PROXY_CA:-} ]] || deno_env+=(DENO_CERT="$AIRLOCK_PROXY_CA")
 
+# Deno starts now, before the code arrives, so its start-up is off the critical path: the
+# bootstrap waits on a private FIFO (outside what Deno may read) for the go signal, then imports
+# the code. This is still one fresh Deno process per execution.
+mkfifo -m 600 "$scratch/go" || fail "cannot create the go FIFO"
+exec 5<>"$scratch/go"
 cd "$scratch/work"
 # Per-execution limits the container-wide ones do not give: open files, and the size of any one
 # file written (the tmpfs size bounds the total).
@@ -64,8 +65,27 @@ env -i "${deno_env[@]}" \
     --v8-flags="--max-old-space-size=${AIRLOCK_HEAP_MB:-256}" \
     --allow-read="$scratch/work,/skills" --allow-write="$scratch/work" \
     "${net_flag[@]}" \
-    main.ts </dev/null &
+    /opt/airlock/bootstrap.js <"$scratch/go" 5>&- &
 deno_pid=$!
+
+# The server may hold this execution ready for a while before it has code for it. If the waiting
+# Deno dies meanwhile (e.g. the OOM killer chose it), end now so the server drops this execution
+# instead of blaming the next code for it.
+trap 'exit 0' TERM
+runner_pid=$$
+{ while kill -0 "$deno_pid" 2>/dev/null; do sleep 1; done; kill -TERM "$runner_pid"; } 2>/dev/null &
+watcher_pid=$!
+if ! IFS= read -r -t "${AIRLOCK_IDLE_SECONDS:-900}" len; then
+  kill -KILL "$deno_pid" "$watcher_pid" 2>/dev/null
+  exit 0
+fi
+kill "$watcher_pid" 2>/dev/null
+trap - TERM
+[[ $len =~ ^[0-9]{1,9}$ ]] || { kill -KILL "$deno_pid"; fail "bad code length"; }
+head -c "$len" >"$scratch/work/main.ts"
+[[ $(stat -c %s "$scratch/work/main.ts") == "$len" ]] || { kill -KILL "$deno_pid"; fail "code was cut short"; }
+printf 'go\n' >&5
+exec 5>&-
 
 # The lifeline reader ends when the server closes our stdin. `env` execs Deno, so $deno_pid is
 # Deno itself and a KILL leaves nothing behind (Deno gets no --allow-run, so it has no children).

@@ -6,13 +6,14 @@ import { serve } from "@hono/node-server";
 import Docker from "dockerode";
 import { auditEntry } from "./audit/audit-entry.ts";
 import { createAuditLog } from "./audit/audit-log.ts";
-import { createApiRegistry } from "./config/load-apis.ts";
+import { allowedHosts, createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
 import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
 import { createEgressReader } from "./executor/egress-summary.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
-import { runInSandbox } from "./executor/run-in-sandbox.ts";
+import { openExec, runInSandbox, runOnExec } from "./executor/run-in-sandbox.ts";
+import { createWarmPool } from "./executor/warm-pool.ts";
 import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createStackStatus } from "./http/stack-status.ts";
@@ -60,10 +61,17 @@ const loadApis = async () => {
 const auditLog = settings.auditDir ? await createAuditLog(settings.auditDir, settings.auditMaxBytes) : undefined;
 const auditCode = settings.auditCode;
 
+// Pre-started executions, as many as may run at once, so a burst finds them ready.
+const pool =
+  settings.warmPoolSize > 0
+    ? createWarmPool({ open: (req) => openExec(target, req), size: settings.warmPoolSize, backstopSeconds: settings.maxTimeoutSeconds, log })
+    : undefined;
+
 const execute = createExecutor({
   limiter,
   loadApis,
-  run: (req) => runInSandbox(target, req),
+  pool,
+  run: (open, req, warm) => (warm ? runOnExec(warm, req) : runInSandbox(target, open, req)),
   readEgress: createEgressReader(settings.egressEventsDir),
   audit: async (req, result) => {
     log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
@@ -119,10 +127,12 @@ const server = serve({ fetch: app.fetch, hostname: settings.listenHost, port: se
     published: settings.bindAddress,
   }),
 );
-await loadApis();
+const { apis: initialApis } = await loadApis();
+pool?.prime(settings.openEgress ? ["*"] : allowedHosts(initialApis));
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
+    pool?.close();
     void sessions.closeAll().finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3000).unref();
   });

@@ -13,6 +13,7 @@ const settingsSchema = z.object({
   AIRLOCK_APIS_DIR: z.string().default("/apis"),
   AIRLOCK_MAX_CONCURRENCY: int(1, 64).default(4),
   AIRLOCK_MAX_QUEUE: int(0, 10_000).default(64),
+  AIRLOCK_WARM_POOL_SIZE: int(0, 64).optional(),
   AIRLOCK_DEFAULT_TIMEOUT_SECONDS: int(1, 3600).default(30),
   AIRLOCK_MAX_TIMEOUT_SECONDS: int(1, 3600).default(300),
   AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
@@ -43,6 +44,7 @@ export interface Settings {
   apisDir: string;
   maxConcurrency: number;
   maxQueue: number;
+  warmPoolSize: number;
   defaultTimeoutSeconds: number;
   maxTimeoutSeconds: number;
   outputLimitBytes: number;
@@ -92,6 +94,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     apisDir: s.AIRLOCK_APIS_DIR,
     maxConcurrency: s.AIRLOCK_MAX_CONCURRENCY,
     maxQueue: s.AIRLOCK_MAX_QUEUE,
+    warmPoolSize: s.AIRLOCK_WARM_POOL_SIZE ?? s.AIRLOCK_MAX_CONCURRENCY,
     defaultTimeoutSeconds: s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS,
     maxTimeoutSeconds: s.AIRLOCK_MAX_TIMEOUT_SECONDS,
     outputLimitBytes: s.AIRLOCK_OUTPUT_LIMIT_BYTES,

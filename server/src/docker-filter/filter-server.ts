@@ -80,6 +80,7 @@ async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: h
     const upstream = await forward(deps.socketPath, "POST", `/containers/${sandboxId}/exec`, decision.body);
     const text = await readBody(upstream, MAX_BODY_BYTES);
     if (upstream.statusCode === 201) deps.known.add((JSON.parse(text) as { Id: string }).Id);
+    else deps.locateSandbox.invalidate();
     res.writeHead(upstream.statusCode ?? 502, { "Content-Type": "application/json" }).end(text);
     return;
   }

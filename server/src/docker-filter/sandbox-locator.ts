@@ -6,7 +6,11 @@
 import os from "node:os";
 import { dockerRequest } from "./docker-request.ts";
 
-export type LocateSandbox = () => Promise<string | undefined>;
+export interface LocateSandbox {
+  (): Promise<string | undefined>;
+  /** Forget the cached id (the daemon said it is gone or not running). */
+  invalidate(): void;
+}
 
 /** The Compose project this filter belongs to, read from its own container's labels. */
 export async function ownComposeProject(socketPath: string, selfId = os.hostname()): Promise<string> {
@@ -33,12 +37,19 @@ async function runningOf(socketPath: string, project: string, service: string): 
   return res.status === 200 ? (JSON.parse(res.body) as ListedContainer[]) : undefined;
 }
 
-export function createSandboxLocator(socketPath: string, project: string, service: string): LocateSandbox {
-  return async () => {
+/** Cached for a few seconds (a look-up per exec would cost every call a daemon round trip), and
+ *  dropped as soon as the daemon refuses an exec on it. */
+export function createSandboxLocator(socketPath: string, project: string, service: string, ttlMs = 5000): LocateSandbox {
+  let cached: { id: string; at: number } | undefined;
+  const locate = async () => {
+    if (cached && Date.now() - cached.at < ttlMs) return cached.id;
     const list = await runningOf(socketPath, project, service);
     // Two running sandboxes of one project would be a misconfiguration; refuse rather than pick.
-    return list?.length === 1 ? list[0]!.Id : undefined;
+    const id = list?.length === 1 ? list[0]!.Id : undefined;
+    cached = id ? { id, at: Date.now() } : undefined;
+    return id;
   };
+  return Object.assign(locate, { invalidate: () => (cached = undefined) });
 }
 
 export interface StackStatus {

@@ -7,7 +7,8 @@ import { allowedHosts } from "../config/load-apis.ts";
 import type { ExecutionResult } from "./execution-result.ts";
 import { QueueFullError, type Limiter } from "./limiter.ts";
 import { randomBytes } from "node:crypto";
-import type { RunRequest, SandboxRun } from "./run-in-sandbox.ts";
+import type { OpenedExec, OpenRequest, RunRequest, SandboxRun } from "./run-in-sandbox.ts";
+import type { WarmPool } from "./warm-pool.ts";
 import { EMPTY_EGRESS, type ReadEgress } from "./egress-summary.ts";
 
 export interface ExecuteRequest {
@@ -23,7 +24,9 @@ export interface ExecuteRequest {
 export interface ExecutorDeps {
   limiter: Limiter;
   loadApis: () => Promise<LoadedApis>;
-  run: (req: RunRequest) => Promise<SandboxRun>;
+  /** Runs on a pre-started exec when given one, else opens a fresh exec first. */
+  run: (open: OpenRequest, req: RunRequest, warm?: OpenedExec) => Promise<SandboxRun>;
+  pool?: WarmPool;
   readEgress: ReadEgress;
   audit: (req: ExecuteRequest, result: ExecutionResult) => Promise<void>;
   outputLimitBytes: number;
@@ -58,16 +61,20 @@ export function createExecutor(deps: ExecutorDeps): Execute {
     }
     try {
       const { apis } = await deps.loadApis();
-      const executionId = randomBytes(16).toString("hex");
-      const result = await deps.run({
-        executionId,
-        code,
-        timeoutSeconds,
-        allowedHosts: deps.openEgress ? ["*"] : allowedHosts(apis),
-        outputLimitBytes: deps.outputLimitBytes,
-        signal,
-        onOutput,
-      });
+      const hosts = deps.openEgress ? ["*"] : allowedHosts(apis);
+      const warm = deps.pool?.take(hosts);
+      const executionId = warm?.executionId ?? randomBytes(16).toString("hex");
+      const result = await deps.run(
+        {
+          executionId,
+          allowedHosts: hosts,
+          backstopSeconds: timeoutSeconds,
+          deadline: Date.now() + timeoutSeconds * 1000,
+          signal,
+        },
+        { code, timeoutSeconds, outputLimitBytes: deps.outputLimitBytes, signal, onOutput },
+        warm,
+      );
       return { ...result, egress: await deps.readEgress(executionId) };
     } finally {
       release();

@@ -18,12 +18,30 @@ export interface SandboxTarget {
   user: string;
 }
 
-export interface RunRequest {
-  /** 32 hex digits; the proxy files this execution's egress events under it. */
+/** A started exec of the runner, waiting for its code (Deno already running in it). */
+export interface OpenedExec {
+  exec: Docker.Exec;
+  stream: Duplex;
   executionId: string;
+  /** Hosts its Deno was started with; it may only run code meant for exactly these. */
+  hostsKey: string;
+  /** Anything it printed while waiting in the pool (normally nothing). */
+  early?: Buffer[];
+}
+
+export interface OpenRequest {
+  executionId: string;
+  allowedHosts: string[];
+  /** The runner's backstop; the server enforces the real timeout. */
+  backstopSeconds: number;
+  /** Keep retrying while the sandbox is down, until then. */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+export interface RunRequest {
   code: string;
   timeoutSeconds: number;
-  allowedHosts: string[];
   outputLimitBytes: number;
   signal?: AbortSignal;
   onOutput?: (tail: string) => void;
@@ -39,33 +57,35 @@ const V8_OOM = /out of memory|heap limit|Allocation failed/i;
 
 export type SandboxRun = Omit<ExecutionResult, "egress">;
 
-export async function runInSandbox(target: SandboxTarget, req: RunRequest): Promise<SandboxRun> {
+export const hostsKey = (hosts: string[]) => hosts.join(",") || "-";
+
+/** Creates and starts a runner exec. Its Deno starts at once and waits for code. */
+export async function openExec(target: SandboxTarget, req: OpenRequest): Promise<OpenedExec> {
+  const key = hostsKey(req.allowedHosts);
+  // While the sandbox is restarting, wait for it (up to the deadline) rather than fail: nothing
+  // ran yet, so waiting is always safe.
+  const exec = await retryWhileUnavailable(
+    () =>
+      target.docker.getContainer(target.container).exec({
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        User: target.user,
+        Cmd: [target.runner, String(req.backstopSeconds), key, req.executionId],
+      }),
+    req.deadline,
+    req.signal,
+  );
+  const stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
+  return { exec, stream, executionId: req.executionId, hostsKey: key };
+}
+
+/** Hands code to an opened exec and collects what it prints, under the byte budget. */
+export async function runOnExec(opened: OpenedExec, req: RunRequest): Promise<SandboxRun> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  let exec: Docker.Exec;
-  let stream: Duplex;
-  try {
-    // While the sandbox is restarting, wait for it (up to the call's own timeout) rather than fail:
-    // nothing ran yet, so waiting is always safe.
-    const deadline = Date.now() + req.timeoutSeconds * 1000;
-    exec = await retryWhileUnavailable(
-      () =>
-        target.docker.getContainer(target.container).exec({
-          AttachStdin: true,
-          AttachStdout: true,
-          AttachStderr: true,
-          Tty: false,
-          User: target.user,
-          Cmd: [target.runner, String(req.timeoutSeconds), req.allowedHosts.join(",") || "-", req.executionId],
-        }),
-      deadline,
-      req.signal,
-    );
-    stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
-  } catch (err) {
-    return sandboxUnavailable(err, elapsed(), false);
-  }
-
+  const { exec, stream } = opened;
   const capture = createOutputCapture(req.outputLimitBytes);
   let cut: Cut | undefined;
   const cutLifeline = (why: Cut) => {
@@ -89,10 +109,12 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
     stream.on("end", resolve);
     stream.on("close", resolve);
     stream.on("error", () => resolve());
+    if (stream.destroyed) resolve();
   });
+  for (const chunk of opened.early ?? []) demux(chunk);
+  stream.resume();
   const codeBytes = Buffer.from(req.code, "utf8");
-  stream.write(`${codeBytes.length}\n`);
-  stream.write(codeBytes);
+  stream.write(Buffer.concat([Buffer.from(`${codeBytes.length}\n`), codeBytes]));
 
   // The timeout counts from when the code has been handed over, not from queueing or exec set-up.
   const timer = setTimeout(() => cutLifeline("timeout"), req.timeoutSeconds * 1000);
@@ -114,6 +136,18 @@ export async function runInSandbox(target: SandboxTarget, req: RunRequest): Prom
     return { ...sandboxUnavailable(err, elapsed(), true), ...base, durationMs: elapsed() };
   }
   return { ...base, exitCode, ...classify(exitCode, output.stderr) };
+}
+
+/** Opens an exec and runs the code on it: the path when no pre-started execution is at hand. */
+export async function runInSandbox(target: SandboxTarget, open: OpenRequest, req: RunRequest): Promise<SandboxRun> {
+  const started = performance.now();
+  let opened: OpenedExec;
+  try {
+    opened = await openExec(target, open);
+  } catch (err) {
+    return sandboxUnavailable(err, Math.round(performance.now() - started), false);
+  }
+  return runOnExec(opened, req);
 }
 
 function classify(exitCode: number | null, stderr: string): { outcome: Outcome; message?: string } {
