@@ -51,6 +51,16 @@ class AirlockEgress:
         self.registry = None
         self.events = None
         self.exec_of_client = {}
+        self._scrubber = (None, None)
+
+    def scrubber(self, echoes):
+        """The scrubber for all loaded credentials, rebuilt only when the APIs change; a request
+        that produced its own encoded forms (a Basic header) gets one with those added."""
+        generation, cached = self._scrubber
+        if generation != self.registry.generation:
+            cached = Scrubber(self.registry.all_credentials())
+            self._scrubber = (self.registry.generation, cached)
+        return Scrubber(self.registry.all_credentials(), echoes) if echoes else cached
 
     def load(self, loader):
         loader.add_option("airlock_apis_dir", str, "/apis", "Folder holding apis/<name>/config.json")
@@ -65,6 +75,7 @@ class AirlockEgress:
             if not os.path.isdir(ctx.options.airlock_apis_dir):
                 raise exceptions.OptionsError(f"airlock_apis_dir {ctx.options.airlock_apis_dir} is not a folder")
             self.registry = ApiRegistry(ctx.options.airlock_apis_dir, load_validator(), on_problem=self._problem)
+            self.registry.refresh(force=True)
         if "airlock_events_dir" in updated or self.events is None:
             self.events = EgressEvents(ctx.options.airlock_events_dir or None)
         self.registry.refresh()
@@ -173,7 +184,7 @@ class AirlockEgress:
     def response(self, flow):
         if flow.metadata.get("airlock_synthetic"):
             return
-        scrubber = Scrubber(self.registry.all_credentials(), flow.metadata.get("airlock_echoes", ()))
+        scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
         exec_id = flow.metadata.get("airlock_exec")
         base = {"api": flow.metadata.get("airlock_api"), "method": flow.request.method, "host": flow.request.host,
                 "path": flow.request.path.split("?", 1)[0], "status": flow.response.status_code}

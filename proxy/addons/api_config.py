@@ -7,6 +7,7 @@ force (or contributes nothing if it never loaded): the proxy fails closed, never
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 import jsonschema
@@ -128,7 +129,13 @@ class ApiRegistry:
     on_problem: object = None
     environ: object = field(default_factory=lambda: os.environ)
     read_file: object = read_text
+    # Re-scan the folder at most this often: a scan per request would cost every request.
+    min_interval: float = 1.0
+    clock: object = time.monotonic
+    # Bumped whenever the set of loaded APIs changes, so derived data can be cached.
+    generation: int = 0
     _signature: tuple = None
+    _scanned_at: float = None
     _last_good: dict = field(default_factory=dict)
 
     def _scan(self):
@@ -146,10 +153,15 @@ class ApiRegistry:
             sig.append((name, path, st.st_mtime_ns, st.st_size))
         return tuple(sig)
 
-    def refresh(self):
+    def refresh(self, force=False):
+        now = self.clock()
+        if not force and self._scanned_at is not None and now - self._scanned_at < self.min_interval:
+            return
+        self._scanned_at = now
         signature = self._scan()
         if signature == self._signature:
             return
+        self.generation += 1
         self._signature = signature
         present = {name for name, *_ in signature}
         # A removed file removes its API; a broken one keeps its last good version.

@@ -50,7 +50,7 @@ def test_refuses_an_inline_literal_secret():
 
 def test_registry_keeps_the_last_good_version_and_drops_removed_apis(apis_dir):
     problems = []
-    registry = ApiRegistry(str(apis_dir), VALIDATOR, on_problem=lambda p, kept: problems.append((p.field, kept)))
+    registry = ApiRegistry(str(apis_dir), VALIDATOR, on_problem=lambda p, kept: problems.append((p.field, kept)), min_interval=0)
     registry.refresh()
     assert sorted(a.name for a in registry.active()) == ["payments", "tracker"]
 
@@ -67,3 +67,16 @@ def test_registry_leaves_inactive_apis_out(apis_dir):
     registry = ApiRegistry(str(apis_dir), VALIDATOR)
     registry.refresh()
     assert [a.name for a in registry.active()] == ["payments"]
+
+
+def test_registry_rescans_at_most_once_per_interval(apis_dir):
+    now = [100.0]
+    registry = ApiRegistry(str(apis_dir), VALIDATOR, clock=lambda: now[0])
+    registry.refresh()
+    first = registry.generation
+    (apis_dir / "tracker" / "config.json").unlink()
+    registry.refresh()
+    assert registry.generation == first and len(registry.active()) == 2
+    now[0] += 1.5
+    registry.refresh()
+    assert registry.generation == first + 1 and len(registry.active()) == 1
