@@ -33,19 +33,24 @@ async function concurrent(stack: StackInfo, clients: number, seconds: number) {
   const conns = await Promise.all(Array.from({ length: clients }, (_, i) => connect(stack.mcpUrl, `bench-${i}`)));
   const samples: number[] = [];
   let wrong = 0;
+  const wrongSamples: string[] = [];
   const until = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     conns.map(async (c, i) => {
       while (performance.now() < until) {
         const [ms, r] = await timed(() => execute(c, `console.log(${i})`));
-        if (r.stdout !== `${i}\n`) wrong++;
+        if (r.stdout !== `${i}\n`) {
+          wrong++;
+          if (wrongSamples.length < 3) wrongSamples.push(r.text.slice(0, 300));
+        }
         samples.push(ms);
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   await Promise.all(conns.map((c) => c.close()));
+  for (const w of wrongSamples) console.error(`wrong result with ${clients} clients: ${w}`);
   return { clients, calls: samples.length, perSecond: Math.round((samples.length / elapsed) * 10) / 10, wrong, latency: summarise(samples) };
 }
 
@@ -55,7 +60,11 @@ async function proxyCost(client: Client, stack: StackInfo) {
     for (let i = 0; i < 20; i++) await (await fetch(${JSON.stringify(url)} + "?i=" + i${extra ? ", { client: c }" : ""})).text();
     console.log(((performance.now() - t0) / 20).toFixed(2));`;
   const proxied: number[] = [];
-  for (let i = 0; i < 5; i++) proxied.push(Number((await execute(client, loop("https://api.fake.test/echo"))).stdout));
+  for (let i = 0; i < 5; i++) {
+    const r = await execute(client, loop("https://api.fake.test/echo"));
+    if (r.outcome !== "success") throw new Error(`proxied fetch loop failed: ${r.text}`);
+    proxied.push(Number(r.stdout));
+  }
   // Direct: the same Deno code in a sandbox-image container on the egress network, no proxy.
   const project = stack.projectName;
   const direct: number[] = [];

@@ -73,7 +73,8 @@ deno_pid=$!
 # instead of blaming the next code for it.
 trap 'exit 0' TERM
 runner_pid=$$
-{ while kill -0 "$deno_pid" 2>/dev/null; do sleep 1; done; kill -TERM "$runner_pid"; } 2>/dev/null &
+# (The watcher must not inherit the runner's traps: its own exit would delete the scratch dir.)
+{ trap - EXIT TERM; while kill -0 "$deno_pid"; do sleep 1; done; kill -TERM "$runner_pid"; } >/dev/null 2>&1 &
 watcher_pid=$!
 if ! IFS= read -r -t "${AIRLOCK_IDLE_SECONDS:-900}" len; then
   kill -KILL "$deno_pid" "$watcher_pid" 2>/dev/null

@@ -71,14 +71,14 @@ class AirlockEgress:
         )
 
     def configure(self, updated):
+        # Events first: loading the APIs may already report a broken config through them.
+        if "airlock_events_dir" in updated or self.events is None:
+            self.events = EgressEvents(ctx.options.airlock_events_dir or None)
         if "airlock_apis_dir" in updated or self.registry is None:
             if not os.path.isdir(ctx.options.airlock_apis_dir):
                 raise exceptions.OptionsError(f"airlock_apis_dir {ctx.options.airlock_apis_dir} is not a folder")
             self.registry = ApiRegistry(ctx.options.airlock_apis_dir, load_validator(), on_problem=self._problem)
-            self.registry.refresh(force=True)
-        if "airlock_events_dir" in updated or self.events is None:
-            self.events = EgressEvents(ctx.options.airlock_events_dir or None)
-        self.registry.refresh()
+        self.registry.refresh(force=True)
 
     def running(self):
         # Publish only the certificate: the CA's private key stays in the proxy's own volume.

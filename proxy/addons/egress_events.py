@@ -13,7 +13,7 @@ EXEC_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class EgressEvents:
-    def __init__(self, events_dir, out=sys.stdout, clock=time.time, keep_seconds=600):
+    def __init__(self, events_dir, out=None, clock=time.time, keep_seconds=600):
         self.events_dir = events_dir
         self.out = out
         self.clock = clock
@@ -25,8 +25,9 @@ class EgressEvents:
         if exec_id:
             entry["execution"] = exec_id
         line = json.dumps(entry, separators=(",", ":"))
-        self.out.write(line + "\n")
-        self.out.flush()
+        out = self.out or sys.stdout
+        out.write(line + "\n")
+        out.flush()
         if exec_id and EXEC_ID.match(exec_id) and self.events_dir:
             path = os.path.join(self.events_dir, exec_id + ".jsonl")
             # O_APPEND writes of one short line are atomic enough for concurrent flows.

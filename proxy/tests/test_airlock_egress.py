@@ -27,6 +27,17 @@ def flow_to(host, path="/v1/x", method="GET", headers=(), content=b""):
     return tflow.tflow(req=req)
 
 
+def test_starts_with_a_broken_config_present_and_reports_it(apis_dir, tmp_path, capsys):
+    (apis_dir / "broken").mkdir()
+    (apis_dir / "broken" / "config.json").write_text('{"description": "x"}')
+    instance = airlock_egress.AirlockEgress()
+    with taddons.context(instance) as tctx:
+        tctx.configure(instance, airlock_apis_dir=str(apis_dir))
+        assert sorted(a.name for a in instance.registry.active()) == ["payments", "tracker"]
+    out = capsys.readouterr().out
+    assert '"decision":"config-invalid"' in out and "broken/config.json" in out
+
+
 def test_refuses_a_connect_to_a_host_no_api_lists(addon):
     flow = tflow.tflow(req=tutils.treq(method=b"CONNECT", host="evil.test", port=443, path=b"", scheme=b"", authority=b"evil.test:443"))
     addon.http_connect(flow)
