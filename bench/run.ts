@@ -95,7 +95,7 @@ async function serverMemoryDuringFlood(client: Client, stack: StackInfo) {
   const sampler = (async () => {
     while (!done) peak = Math.max(peak, await memory());
   })();
-  const [ms, r] = await timed(() => execute(client, 'const s = "y".repeat(1 << 20); for (let i = 0; i < 1024; i++) console.log(s);', 120));
+  const [ms, r] = await timed(() => execute(client, 'const s = "y".repeat(1 << 20); for (let i = 0; i < 1024; i++) console.log(s);', 60));
   done = true;
   await sampler;
   return { outcome: r.outcome, durationMs: Math.round(ms), beforeMiB: Math.round(before), peakMiB: Math.round(peak), growthMiB: Math.round(peak - before) };

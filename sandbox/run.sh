@@ -68,20 +68,23 @@ env -i "${deno_env[@]}" \
     /opt/airlock/bootstrap.js <"$scratch/go" 5>&- &
 deno_pid=$!
 
-# The server may hold this execution ready for a while before it has code for it. If the waiting
-# Deno dies meanwhile (e.g. the OOM killer chose it), end now so the server drops this execution
-# instead of blaming the next code for it.
-trap 'exit 0' TERM
-runner_pid=$$
-# (The watcher must not inherit the runner's traps: its own exit would delete the scratch dir.)
-{ trap - EXIT TERM; while kill -0 "$deno_pid"; do sleep 1; done; kill -TERM "$runner_pid"; } >/dev/null 2>&1 &
-watcher_pid=$!
-if ! IFS= read -r -t "${AIRLOCK_IDLE_SECONDS:-900}" len; then
-  kill -KILL "$deno_pid" "$watcher_pid" 2>/dev/null
-  exit 0
-fi
-kill "$watcher_pid" 2>/dev/null
-trap - TERM
+# The server may hold this execution ready for a while before it has code for it. The header is
+# read a byte at a time with a 1 s timeout, so that meanwhile we notice the waiting Deno dying
+# (e.g. chosen by the OOM killer: the server must drop this execution rather than blame the next
+# code for it), the server discarding us (EOF), or the idle limit.
+len=""
+idle=0
+while :; do
+  if IFS= read -r -N 1 -t 1 ch; then
+    [[ $ch == $'\n' ]] && break
+    len+=$ch
+    (( ${#len} <= 10 )) || { kill -KILL "$deno_pid"; fail "bad code length"; }
+  else
+    (( $? > 128 )) || { kill -KILL "$deno_pid" 2>/dev/null; exit 0; }
+    kill -0 "$deno_pid" 2>/dev/null || exit 0
+    (( ++idle < ${AIRLOCK_IDLE_SECONDS:-900} )) || { kill -KILL "$deno_pid" 2>/dev/null; exit 0; }
+  fi
+done
 [[ $len =~ ^[0-9]{1,9}$ ]] || { kill -KILL "$deno_pid"; fail "bad code length"; }
 head -c "$len" >"$scratch/work/main.ts"
 [[ $(stat -c %s "$scratch/work/main.ts") == "$len" ]] || { kill -KILL "$deno_pid"; fail "code was cut short"; }
