@@ -174,3 +174,12 @@ export async function execIn(stack: StackInfo, service: string, cmd: string[], u
     return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
 }
+
+/** Processes in the sandbox whose working directory is inside `dir` (an execution's scratch
+ *  folder): how the suites check that a stopped execution left nothing running. Pre-started
+ *  executions waiting in the pool have folders of their own and do not count. */
+export async function processesIn(stack: StackInfo, dir: string): Promise<number> {
+  const script = `n=0; for p in /proc/[0-9]*; do case "$(readlink $p/cwd 2>/dev/null)" in "${dir}"*) n=$((n+1));; esac; done; echo $n`;
+  const result = await execIn(stack, "sandbox", ["sh", "-c", script], "0");
+  return Number(result.stdout.trim());
+}

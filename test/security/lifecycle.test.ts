@@ -11,7 +11,7 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, inject, it } from "vitest";
 import { verifyAudit } from "../../server/src/audit/verify-audit.ts";
 import { connect, execute } from "../helpers/mcp.ts";
-import { compose, execIn, TEST_SECRETS } from "../helpers/stack.ts";
+import { compose, execIn, processesIn, TEST_SECRETS } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 const healthUrl = new URL("/health", stack.mcpUrl);
@@ -19,10 +19,6 @@ const healthUrl = new URL("/health", stack.mcpUrl);
 type Health = { status: string; sandbox: string; proxy: string };
 const health = async () => (await (await fetch(healthUrl)).json()) as Health;
 
-async function denoProcesses(): Promise<number> {
-  const ps = await execIn(stack, "sandbox", ["sh", "-c", "cat /proc/[0-9]*/comm"]);
-  return ps.stdout.split("\n").filter((c) => c === "deno").length;
-}
 
 describe("execution lifecycle", { timeout: 180_000 }, () => {
   it("should send progress notifications carrying recent output", async () => {
@@ -42,16 +38,19 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
   it("should kill the code when the client cancels", async () => {
     const client = await connect(stack.mcpUrl);
     const controller = new AbortController();
+    let dir = "";
     const call = client
-      .callTool({ name: "execute_code", arguments: { code: "while (true) {}", timeout_seconds: 60 } }, CallToolResultSchema, {
-        signal: controller.signal,
-      })
+      .callTool(
+        { name: "execute_code", arguments: { code: "console.log(Deno.cwd()); while (true) {}", timeout_seconds: 60 } },
+        CallToolResultSchema,
+        { signal: controller.signal, onprogress: (p) => (dir ||= /\/tmp\/exec\.\w+/.exec(p.message ?? "")?.[0] ?? ""), timeout: 60_000 },
+      )
       .catch((err: Error) => err);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await denoProcesses()).toBeGreaterThan(0);
+    await expect.poll(() => dir, { timeout: 10_000 }).not.toBe("");
+    expect(await processesIn(stack, dir)).toBeGreaterThan(0);
     controller.abort();
     expect(await call).toBeInstanceOf(Error);
-    await expect.poll(denoProcesses, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => processesIn(stack, dir), { timeout: 5000 }).toBe(0);
     await client.close();
   });
 

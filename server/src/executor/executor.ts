@@ -59,9 +59,10 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         egress: EMPTY_EGRESS,
       };
     }
+    let hosts: string[] | undefined;
     try {
       const { apis } = await deps.loadApis();
-      const hosts = deps.openEgress ? ["*"] : allowedHosts(apis);
+      hosts = deps.openEgress ? ["*"] : allowedHosts(apis);
       const warm = deps.pool?.take(hosts);
       const executionId = warm?.executionId ?? randomBytes(16).toString("hex");
       const result = await deps.run(
@@ -78,6 +79,7 @@ export function createExecutor(deps: ExecutorDeps): Execute {
       return { ...result, egress: await deps.readEgress(executionId) };
     } finally {
       release();
+      if (hosts) deps.pool?.prime(hosts);
     }
   };
   return async (req) => {

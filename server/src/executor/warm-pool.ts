@@ -10,9 +10,10 @@ import { randomBytes } from "node:crypto";
 import { hostsKey, type OpenedExec, type OpenRequest } from "./run-in-sandbox.ts";
 
 export interface WarmPool {
-  /** A live pre-started exec for exactly these hosts, if one is ready; starts a replacement. */
+  /** A live pre-started exec for exactly these hosts, if one is ready. */
   take(hosts: string[]): OpenedExec | undefined;
-  /** Ensures the pool is filling for these hosts (the current allowlist). */
+  /** Refills the pool for these hosts (the current allowlist). Called after an execution, not
+   *  before: starting replacements costs CPU that the running execution should have. */
   prime(hosts: string[]): void;
   size(): number;
   close(): void;
@@ -96,26 +97,28 @@ export function createWarmPool(deps: WarmPoolDeps): WarmPool {
     }
   }
 
-  function prime(next: string[]): void {
+  function switchTo(next: string[]): void {
     const nextKey = hostsKey(next);
-    if (nextKey !== key) {
-      key = nextKey;
-      hosts = next;
-      for (const entry of ready.splice(0)) discard(entry);
-    }
+    if (nextKey === key) return;
+    key = nextKey;
+    hosts = next;
+    for (const entry of ready.splice(0)) discard(entry);
+  }
+
+  function prime(next: string[]): void {
+    switchTo(next);
     fill();
   }
 
   return {
     take(wanted) {
-      prime(wanted);
+      switchTo(wanted);
       while (ready.length > 0) {
         const entry = ready.shift()!;
         if (!entry.alive || entry.opened.stream.destroyed) continue;
         entry.alive = false;
         entry.opened.stream.off("data", entry.onData);
         entry.opened.stream.pause(); // the runner resumes it once its own listener is attached
-        fill();
         return { ...entry.opened, early: entry.early };
       }
       return undefined;
