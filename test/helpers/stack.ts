@@ -180,6 +180,8 @@ export async function execIn(stack: StackInfo, service: string, cmd: string[], u
  *  executions waiting in the pool have folders of their own and do not count. */
 export async function processesIn(stack: StackInfo, dir: string): Promise<number> {
   const script = `n=0; for p in /proc/[0-9]*; do case "$(readlink $p/cwd 2>/dev/null)" in "${dir}"*) n=$((n+1));; esac; done; echo $n`;
-  const result = await execIn(stack, "sandbox", ["sh", "-c", script], "0");
+  // As the sandbox's own user: even root in the container, with every capability dropped, may not
+  // read another user's /proc/<pid>/cwd.
+  const result = await execIn(stack, "sandbox", ["sh", "-c", script], "10001:10001");
   return Number(result.stdout.trim());
 }
