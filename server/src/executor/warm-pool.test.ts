@@ -5,17 +5,19 @@ import type { OpenedExec, OpenRequest } from "./run-in-sandbox.ts";
 import { createWarmPool } from "./warm-pool.ts";
 
 /** A stand-in for a hijacked exec stream: enough to be destroyed, paused and closed. */
-function fakeStream(): Duplex & { close(): void } {
-  const e = new EventEmitter() as unknown as Duplex & { close(): void; destroyed: boolean };
+type FakeStream = Duplex & { close(): void };
+
+function fakeStream(): FakeStream {
+  const e = new EventEmitter() as unknown as { -readonly [K in keyof FakeStream]: FakeStream[K] };
   e.destroyed = false;
-  e.destroy = (() => {
+  e.destroy = () => {
     e.destroyed = true;
     e.emit("close");
-    return e;
-  }) as Duplex["destroy"];
-  e.pause = (() => e) as Duplex["pause"];
-  e.close = () => e.destroy();
-  return e;
+    return e as FakeStream;
+  };
+  e.pause = () => e as FakeStream;
+  e.close = () => void e.destroy();
+  return e as FakeStream;
 }
 
 function harness(fail = false) {
