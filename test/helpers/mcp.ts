@@ -2,21 +2,10 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { ExecutionResult } from "../../server/src/executor/execution-result.ts";
 
-export interface Execution {
-  outcome: string;
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-  outputTruncated: boolean;
-  message?: string;
-  egress: {
-    requests: Array<{ decision: string; method?: string; host?: string; path?: string; status?: number; credentials?: string[]; reason?: string }>;
-    denied: number;
-    omitted: number;
-  };
-}
+/** What execute_code returns as structured content: the server's own result type. */
+export type Execution = ExecutionResult;
 
 /** Connects; closing the client also ends its session on the server (HTTP DELETE), as a
  *  well-behaved client does, so the suites do not pile up idle sessions. */
