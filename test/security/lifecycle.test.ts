@@ -88,7 +88,8 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
     const fetchStatus = async () =>
       (await execute(client, 'console.log((await fetch("https://api.fake.test/echo")).status)')).stdout;
     await expect.poll(fetchStatus, { timeout: 30_000, interval: 1000 }).toBe("200\n");
-    expect((await health()).proxy).toBe("healthy");
+    // /health follows Docker's healthcheck, which may lag a moment behind the first served request.
+    await expect.poll(async () => (await health()).proxy, { timeout: 30_000 }).toBe("healthy");
     await client.close();
   });
 
