@@ -6,14 +6,14 @@ import { serve } from "@hono/node-server";
 import Docker from "dockerode";
 import { auditEntry } from "./audit/audit-entry.ts";
 import { createAuditLog } from "./audit/audit-log.ts";
-import { allowedHosts, createApiRegistry } from "./config/load-apis.ts";
+import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
 import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
 import { createEgressReader } from "./executor/egress-summary.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
-import { openExec, runInSandbox, runOnExec } from "./executor/run-in-sandbox.ts";
-import { createWarmPool } from "./executor/warm-pool.ts";
+import { createLauncher } from "./executor/launcher-client.ts";
+import { runOnLauncher } from "./executor/run-on-launcher.ts";
 import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createStackStatus } from "./http/stack-status.ts";
@@ -42,7 +42,10 @@ const docker = new Docker({
   host: settings.dockerFilterUrl.hostname,
   port: Number(settings.dockerFilterUrl.port || 80),
 });
-const target = { docker, container: SANDBOX_ALIAS, runner: settings.sandboxRunner, user: settings.sandboxUser };
+const launcher = createLauncher(
+  { docker, container: SANDBOX_ALIAS, command: settings.sandboxRunner, user: settings.sandboxUser },
+  log,
+);
 const limiter = createLimiter(settings.maxConcurrency, settings.maxQueue);
 
 const registry = createApiRegistry(settings.apisDir);
@@ -61,17 +64,10 @@ const loadApis = async () => {
 const auditLog = settings.auditDir ? await createAuditLog(settings.auditDir, settings.auditMaxBytes) : undefined;
 const auditCode = settings.auditCode;
 
-// Pre-started executions, as many as may run at once, so a burst finds them ready.
-const pool =
-  settings.warmPoolSize > 0
-    ? createWarmPool({ open: (req) => openExec(target, req), size: settings.warmPoolSize, backstopSeconds: settings.maxTimeoutSeconds, log })
-    : undefined;
-
 const execute = createExecutor({
   limiter,
   loadApis,
-  pool,
-  run: (open, req, warm) => (warm ? runOnExec(warm, req) : runInSandbox(target, open, req)),
+  run: (req) => runOnLauncher(launcher, req),
   readEgress: createEgressReader(settings.egressEventsDir),
   audit: async (req, result) => {
     log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
@@ -127,12 +123,11 @@ const server = serve({ fetch: app.fetch, hostname: settings.listenHost, port: se
     published: settings.bindAddress,
   }),
 );
-const { apis: initialApis } = await loadApis();
-pool?.prime(settings.openEgress ? ["*"] : allowedHosts(initialApis));
+await loadApis();
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    pool?.close();
+    launcher.close();
     void sessions.closeAll().finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3000).unref();
   });

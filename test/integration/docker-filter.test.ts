@@ -24,7 +24,7 @@ const goodExec = {
   AttachStderr: true,
   Tty: false,
   User: "10001:10001",
-  Cmd: ["/opt/airlock/run", "5", "-", "0123456789abcdef0123456789abcdef"],
+  Cmd: ["/opt/airlock/launch"],
 };
 
 describe("docker-socket filter, attacked from the server container", { timeout: 60_000 }, () => {

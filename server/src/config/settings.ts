@@ -13,12 +13,11 @@ const settingsSchema = z.object({
   AIRLOCK_APIS_DIR: z.string().default("/apis"),
   AIRLOCK_MAX_CONCURRENCY: int(1, 64).default(4),
   AIRLOCK_MAX_QUEUE: int(0, 10_000).default(64),
-  AIRLOCK_WARM_POOL_SIZE: int(0, 64).optional(),
   AIRLOCK_DEFAULT_TIMEOUT_SECONDS: int(1, 3600).default(30),
   AIRLOCK_MAX_TIMEOUT_SECONDS: int(1, 3600).default(300),
   AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
-  AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/run"),
+  AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/launch"),
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
   AIRLOCK_BIND_ADDRESS: z.string().default("127.0.0.1"),
   AIRLOCK_AUTH_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
@@ -44,7 +43,6 @@ export interface Settings {
   apisDir: string;
   maxConcurrency: number;
   maxQueue: number;
-  warmPoolSize: number;
   defaultTimeoutSeconds: number;
   maxTimeoutSeconds: number;
   outputLimitBytes: number;
@@ -94,7 +92,6 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     apisDir: s.AIRLOCK_APIS_DIR,
     maxConcurrency: s.AIRLOCK_MAX_CONCURRENCY,
     maxQueue: s.AIRLOCK_MAX_QUEUE,
-    warmPoolSize: s.AIRLOCK_WARM_POOL_SIZE ?? s.AIRLOCK_MAX_CONCURRENCY,
     defaultTimeoutSeconds: s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS,
     maxTimeoutSeconds: s.AIRLOCK_MAX_TIMEOUT_SECONDS,
     outputLimitBytes: s.AIRLOCK_OUTPUT_LIMIT_BYTES,

@@ -5,14 +5,8 @@
  */
 import { z } from "zod";
 
-/** What the sandbox runner accepts as arguments: a timeout in seconds, a host list ("-" none,
- *  "*" any: open egress) and the execution id. */
-const TIMEOUT_ARG = /^[1-9][0-9]{0,4}$/;
-const HOSTS_ARG = /^(-|\*|[a-z0-9.-]{1,253}(,[a-z0-9.-]{1,253}){0,255})$/;
-const EXEC_ID_ARG = /^[0-9a-f]{32}$/;
-
 export interface ExecRules {
-  /** Absolute path of the runner inside the sandbox image. */
+  /** Absolute path of the sandbox's launcher: the one command an exec may run, with no arguments. */
   runner: string;
   /** `uid:gid` every exec must run as. */
   user: string;
@@ -27,12 +21,7 @@ export function execCreateSchema(rules: ExecRules) {
       Tty: z.literal(false).optional(),
       Privileged: z.literal(false).optional(),
       User: z.literal(rules.user),
-      Cmd: z.tuple([
-        z.literal(rules.runner),
-        z.string().regex(TIMEOUT_ARG),
-        z.string().regex(HOSTS_ARG),
-        z.string().regex(EXEC_ID_ARG),
-      ]),
+      Cmd: z.tuple([z.literal(rules.runner)]),
     })
     .strict();
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, type FilterRequest } from "./policy.ts";
 
-const rules = { runner: "/opt/airlock/run", user: "10001:10001" };
+const rules = { runner: "/opt/airlock/launch", user: "10001:10001" };
 const KNOWN = "a".repeat(64);
 const UNKNOWN = "b".repeat(64);
 const ID = "0123456789abcdef0123456789abcdef";
@@ -14,7 +14,7 @@ const createBody = (over: Record<string, unknown> = {}) =>
     AttachStderr: true,
     Tty: false,
     User: "10001:10001",
-    Cmd: ["/opt/airlock/run", "30", "api.example.test", ID],
+    Cmd: ["/opt/airlock/launch"],
     ...over,
   });
 
@@ -26,8 +26,6 @@ describe("docker filter policy", () => {
   it.each([
     ["exec create on the sandbox", req("POST", "/containers/sandbox/exec", createBody()), "exec-create"],
     ["exec create with a version prefix", req("POST", "/v1.45/containers/sandbox/exec", createBody()), "exec-create"],
-    ["exec create with no hosts", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "-", ID] })), "exec-create"],
-    ["exec create with open egress", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "*", ID] })), "exec-create"],
     ["exec start of a known exec", req("POST", `/exec/${KNOWN}/start`, '{"Detach":false,"Tty":false,"hijack":true,"stdin":true}', { upgrade: true }), "exec-start"],
     ["exec inspect of a known exec", req("GET", `/v1.41/exec/${KNOWN}/json`), "exec-inspect"],
     ["doubled slashes", req("GET", `//exec//${KNOWN}//json`), "exec-inspect"],
@@ -55,12 +53,11 @@ describe("docker filter policy", () => {
     ["a root exec", req("POST", "/containers/sandbox/exec", createBody({ User: "0" })), "User"],
     ["an exec with no user", req("POST", "/containers/sandbox/exec", createBody({ User: undefined })), "User"],
     ["a shell command", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["sh", "-c", "id"] })), "Cmd"],
-    ["extra runner arguments", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "-", ID, "x"] })), "Cmd"],
-    ["a missing execution id", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "-"] })), "Cmd"],
-    ["a malformed execution id", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "-", "../x"] })), "Cmd"],
-    ["a wildcard inside a host list", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "a.test,*", ID] })), "Cmd"],
-    ["an injected host list", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "a.test --allow-all", ID] })), "Cmd"],
-    ["a zero timeout", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "0", "-", ID] })), "Cmd"],
+    ["launcher arguments", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/launch", "--x"] })), "Cmd"],
+    ["the old runner", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["/opt/airlock/run", "5", "-", ID] })), "Cmd"],
+    ["a relative launcher path", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["launch"] })), "Cmd"],
+    ["deno directly", req("POST", "/containers/sandbox/exec", createBody({ Cmd: ["deno", "eval", "1"] })), "Cmd"],
+    ["a command as a string", req("POST", "/containers/sandbox/exec", createBody({ Cmd: "/opt/airlock/launch" })), "Cmd"],
     ["extra env", req("POST", "/containers/sandbox/exec", createBody({ Env: ["A=1"] })), "Env"],
     ["a working dir", req("POST", "/containers/sandbox/exec", createBody({ WorkingDir: "/" })), "WorkingDir"],
     ["a tty", req("POST", "/containers/sandbox/exec", createBody({ Tty: true })), "Tty"],
@@ -95,7 +92,7 @@ describe("docker filter policy", () => {
       Privileged: false,
       User: "10001:10001",
       Env: [],
-      Cmd: ["/opt/airlock/run", "30", "api.example.test", ID],
+      Cmd: ["/opt/airlock/launch"],
     });
   });
 

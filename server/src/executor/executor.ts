@@ -7,8 +7,7 @@ import { allowedHosts } from "../config/load-apis.ts";
 import type { ExecutionResult } from "./execution-result.ts";
 import { QueueFullError, type Limiter } from "./limiter.ts";
 import { randomBytes } from "node:crypto";
-import type { OpenedExec, OpenRequest, RunRequest, SandboxRun } from "./run-in-sandbox.ts";
-import type { WarmPool } from "./warm-pool.ts";
+import type { RunRequest, SandboxRun } from "./run-on-launcher.ts";
 import { EMPTY_EGRESS, type ReadEgress } from "./egress-summary.ts";
 
 export interface ExecuteRequest {
@@ -24,9 +23,7 @@ export interface ExecuteRequest {
 export interface ExecutorDeps {
   limiter: Limiter;
   loadApis: () => Promise<LoadedApis>;
-  /** Runs on a pre-started exec when given one, else opens a fresh exec first. */
-  run: (open: OpenRequest, req: RunRequest, warm?: OpenedExec) => Promise<SandboxRun>;
-  pool?: WarmPool;
+  run: (req: RunRequest) => Promise<SandboxRun>;
   readEgress: ReadEgress;
   audit: (req: ExecuteRequest, result: ExecutionResult) => Promise<void>;
   outputLimitBytes: number;
@@ -59,27 +56,21 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         egress: EMPTY_EGRESS,
       };
     }
-    let hosts: string[] | undefined;
     try {
       const { apis } = await deps.loadApis();
-      hosts = deps.openEgress ? ["*"] : allowedHosts(apis);
-      const warm = deps.pool?.take(hosts);
-      const executionId = warm?.executionId ?? randomBytes(16).toString("hex");
-      const result = await deps.run(
-        {
-          executionId,
-          allowedHosts: hosts,
-          backstopSeconds: timeoutSeconds,
-          deadline: Date.now() + timeoutSeconds * 1000,
-          signal,
-        },
-        { code, timeoutSeconds, outputLimitBytes: deps.outputLimitBytes, signal, onOutput },
-        warm,
-      );
-      return { ...result, egress: await deps.readEgress(executionId) };
+      const { egressId, ...result } = await deps.run({
+        executionId: randomBytes(16).toString("hex"),
+        hosts: deps.openEgress ? ["*"] : allowedHosts(apis),
+        code,
+        timeoutSeconds,
+        outputLimitBytes: deps.outputLimitBytes,
+        deadline: Date.now() + timeoutSeconds * 1000,
+        signal,
+        onOutput,
+      });
+      return { ...result, egress: await deps.readEgress(egressId) };
     } finally {
       release();
-      if (hosts) deps.pool?.prime(hosts);
     }
   };
   return async (req) => {

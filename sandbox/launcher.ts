@@ -1,0 +1,243 @@
+/**
+ * The sandbox's launcher: one long-lived process per gateway connection that starts a FRESH,
+ * locked-down Deno process for every execution and relays its output. Docker's exec machinery
+ * (dockerd, containerd, runc) costs ~35 ms of CPU per exec, more than Deno's own start-up; with
+ * the launcher it is paid once per connection instead of once per execution.
+ *
+ * Protocol, newline-delimited JSON both ways (the gateway is the only writer of our stdin):
+ *   in   {"op":"run","id":<32 hex>,"hosts":[...]|["*"],"timeoutSeconds":n,"outputLimitBytes":n,"code":"..."}
+ *        {"op":"kill","id":...}
+ *   out  {"id":...,"ev":"out","fd":1|2,"data":<base64>}
+ *        {"id":...,"ev":"exit","code":n,"signal":"SIGKILL"|null,"killed":"request"|"backstop"|"output"|null}
+ *        {"ev":"ready"} once, at start
+ * When our stdin closes (the gateway went away) every child is killed and we exit.
+ *
+ * Children run as this same uid but with their own Deno permissions: read/write only their
+ * scratch folder, read /skills, net only the allowlisted hosts, no env, run, FFI or sys. They
+ * cannot signal or inspect the launcher (that needs --allow-run or /proc access they lack).
+ */
+const ID = /^[0-9a-f]{32}$/;
+const HOST = /^[a-z0-9.-]{1,253}$/;
+const HEAP_MB = Number(Deno.env.get("AIRLOCK_HEAP_MB") ?? "256");
+const MAX_FILE_BYTES = Number(Deno.env.get("AIRLOCK_MAX_FILE_MB") ?? "128") * 1024 * 1024;
+const PROXY_URL = Deno.env.get("AIRLOCK_PROXY_URL") ?? "";
+const PROXY_CA = Deno.env.get("AIRLOCK_PROXY_CA") ?? "";
+const WARM_PER_KEY = Number(Deno.env.get("AIRLOCK_LAUNCHER_WARM") ?? "2");
+
+const encoder = new TextEncoder();
+
+// One writer: lines from concurrent children must never interleave.
+let writing: Promise<void> = Promise.resolve();
+function send(message: Record<string, unknown>): Promise<void> {
+  const bytes = encoder.encode(JSON.stringify(message) + "\n");
+  writing = writing.then(async () => {
+    let off = 0;
+    while (off < bytes.length) off += await Deno.stdout.write(bytes.subarray(off));
+  });
+  return writing;
+}
+
+function base64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+interface Child {
+  process: Deno.ChildProcess;
+  scratch: string;
+  key: string;
+  /** Why we killed it, if we did. */
+  killed: "request" | "backstop" | "output" | null;
+}
+
+function denoArgs(scratch: string, hosts: string[], main: string): string[] {
+  const net = hosts.length === 0 ? [] : hosts[0] === "*" ? ["--allow-net"] : [`--allow-net=${hosts.join(",")}`];
+  return [
+    // Unprivileged processes may raise their own OOM score: under memory pressure the kernel
+    // then kills an execution, never the launcher that all executions share.
+    "-n", "1000", "--",
+    "prlimit", "--nofile=512:512", `--fsize=${MAX_FILE_BYTES}:${MAX_FILE_BYTES}`, "--",
+    "deno", "run", "--quiet", "--no-prompt", "--no-config", "--no-lock", "--no-remote", "--no-npm",
+    `--v8-flags=--max-old-space-size=${HEAP_MB}`,
+    `--allow-read=${scratch}/work,/skills`, `--allow-write=${scratch}/work`,
+    ...net,
+    main,
+  ];
+}
+
+function childEnv(scratch: string, id: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: `${scratch}/work`,
+    DENO_DIR: `${scratch}/cache`,
+    DENO_NO_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+  };
+  if (PROXY_URL) {
+    // The execution id rides in the proxy URL's credentials, so the proxy can attribute requests.
+    const url = PROXY_URL.replace("://", `://airlock:${id}@`);
+    env.HTTP_PROXY = url;
+    env.HTTPS_PROXY = url;
+  }
+  if (PROXY_CA) env.DENO_CERT = PROXY_CA;
+  return env;
+}
+
+/** Starts a fresh Deno that waits (in bootstrap.js) for a go signal before importing ./main.ts. */
+async function spawnWaiting(hosts: string[], id: string): Promise<Child> {
+  const scratch = await Deno.makeTempDir({ dir: "/tmp", prefix: "exec." });
+  await Deno.mkdir(`${scratch}/work`);
+  await Deno.mkdir(`${scratch}/cache`);
+  const process = new Deno.Command("choom", {
+    args: denoArgs(scratch, hosts, "/opt/airlock/bootstrap.js"),
+    cwd: `${scratch}/work`,
+    clearEnv: true,
+    env: childEnv(scratch, id),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return { process, scratch, key: hostsKey(hosts), killed: null };
+}
+
+const hostsKey = (hosts: string[]) => hosts.join(",");
+
+// Pre-started children per host list, so Deno's start-up is off the critical path. Each carries
+// its own fresh id in its proxy URL (set at spawn); the "started" message tells the gateway
+// which id the execution's egress events are filed under.
+const warm = new Map<string, Array<{ child: Child; id: string }>>();
+const running = new Map<string, Child>();
+
+function refill(hosts: string[]): void {
+  const key = hostsKey(hosts);
+  for (const [k, list] of warm) {
+    if (k === key) continue;
+    for (const w of list) w.child.process.kill("SIGKILL");
+    warm.delete(k);
+  }
+  const list = warm.get(key) ?? [];
+  warm.set(key, list);
+  while (list.length < WARM_PER_KEY) {
+    const id = crypto.randomUUID().replace(/-/g, "");
+    const entry = { child: undefined as unknown as Child, id };
+    list.push(entry);
+    spawnWaiting(hosts, id).then(
+      (child) => {
+        entry.child = child;
+        child.process.status.then(() => {
+          // A waiting child that died (the OOM killer chose it) is dropped, never handed out.
+          const at = list.indexOf(entry);
+          if (at === -1) return;
+          list.splice(at, 1);
+          void Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+        });
+      },
+      () => list.splice(list.indexOf(entry), 1),
+    );
+  }
+}
+
+async function takeWarm(hosts: string[]): Promise<{ child: Child; id: string } | undefined> {
+  const list = warm.get(hostsKey(hosts));
+  while (list && list.length > 0) {
+    const entry = list.shift()!;
+    // A spawn may still be in flight; give it a moment rather than start another.
+    for (let i = 0; i < 50 && !entry.child; i++) await new Promise((r) => setTimeout(r, 2));
+    if (entry.child) return entry;
+  }
+  return undefined;
+}
+
+async function pump(id: string, child: Child, stream: ReadableStream<Uint8Array>, fd: 1 | 2, budget: { left: number }) {
+  for await (const chunk of stream) {
+    if (budget.left <= 0) continue; // drain, but relay nothing past the limit
+    const part = chunk.length > budget.left ? chunk.subarray(0, budget.left) : chunk;
+    budget.left -= chunk.length;
+    await send({ id, ev: "out", fd, data: base64(part) });
+    if (budget.left <= 0 && !child.killed) {
+      child.killed = "output";
+      child.process.kill("SIGKILL");
+    }
+  }
+}
+
+async function run(message: Record<string, unknown>): Promise<void> {
+  const requested = String(message.id ?? "");
+  const hosts = message.hosts as string[];
+  const timeoutSeconds = Number(message.timeoutSeconds);
+  const limit = Number(message.outputLimitBytes);
+  if (
+    !ID.test(requested) || !Array.isArray(hosts) || !hosts.every((h) => h === "*" || HOST.test(h)) ||
+    !(timeoutSeconds >= 1 && timeoutSeconds <= 86400) || !(limit >= 1) || typeof message.code !== "string"
+  ) {
+    await send({ id: requested, ev: "exit", code: 125, signal: null, killed: null, error: "malformed run request" });
+    return;
+  }
+  const taken = await takeWarm(hosts);
+  refill(hosts);
+  const { child, id: egressId } = taken ?? { child: await spawnWaiting(hosts, requested), id: requested };
+  running.set(requested, child);
+  await send({ id: requested, ev: "started", egressId });
+  try {
+    await Deno.writeTextFile(`${child.scratch}/work/main.ts`, message.code);
+    const writer = child.process.stdin.getWriter();
+    await writer.write(encoder.encode("go\n"));
+    await writer.close();
+  } catch {
+    // It died while waiting; its status below tells how.
+  }
+  const backstop = setTimeout(() => {
+    child.killed ??= "backstop";
+    child.process.kill("SIGKILL");
+  }, (timeoutSeconds + 10) * 1000);
+  const budget = { left: limit };
+  await Promise.all([
+    pump(requested, child, child.process.stdout, 1, budget),
+    pump(requested, child, child.process.stderr, 2, budget),
+  ]);
+  const status = await child.process.status;
+  clearTimeout(backstop);
+  running.delete(requested);
+  await send({ id: requested, ev: "exit", code: status.code, signal: status.signal, killed: child.killed });
+  await Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+}
+
+function kill(id: string): void {
+  const child = running.get(id);
+  if (!child) return;
+  child.killed ??= "request";
+  try {
+    child.process.kill("SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+await send({ ev: "ready" });
+let pending = "";
+const decoder = new TextDecoder();
+for await (const chunk of Deno.stdin.readable) {
+  pending += decoder.decode(chunk, { stream: true });
+  let newline: number;
+  while ((newline = pending.indexOf("\n")) !== -1) {
+    const line = pending.slice(0, newline);
+    pending = pending.slice(newline + 1);
+    let message: Record<string, unknown>;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (message.op === "run") {
+      run(message).catch((err) =>
+        send({ id: message.id, ev: "exit", code: 125, signal: null, killed: null, error: String(err) }),
+      );
+    }
+    else if (message.op === "kill") kill(String(message.id));
+  }
+}
+// The gateway closed our stdin: nothing may outlive it.
+for (const id of running.keys()) kill(id);
+for (const list of warm.values()) for (const w of list) w.child?.process.kill("SIGKILL");
+Deno.exit(0);

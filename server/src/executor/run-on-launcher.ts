@@ -1,0 +1,102 @@
+/**
+ * @module Runs one execution through the launcher: sends the code, collects the output under
+ * one byte budget, and enforces the timeout, the output cap and cancellation by asking the
+ * launcher to kill the process (Docker has no exec-kill; the launcher does it for us).
+ */
+import { createOutputCapture } from "./output-capture.ts";
+import type { ExecutionResult } from "./execution-result.ts";
+import type { Launcher, LauncherEvent } from "./launcher-client.ts";
+import { classify, type ExitReport } from "./outcome.ts";
+
+export type SandboxRun = Omit<ExecutionResult, "egress"> & { egressId: string };
+
+export interface RunRequest {
+  executionId: string;
+  hosts: string[];
+  code: string;
+  timeoutSeconds: number;
+  outputLimitBytes: number;
+  /** Keep waiting for the sandbox (restarting, say) until then. */
+  deadline: number;
+  signal?: AbortSignal;
+  onOutput?: (tail: string) => void;
+}
+
+type Cut = "timeout" | "output_limit" | "cancelled";
+
+export async function runOnLauncher(launcher: Launcher, req: RunRequest): Promise<SandboxRun> {
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  const capture = createOutputCapture(req.outputLimitBytes);
+  let egressId = req.executionId;
+  let cut: Cut | undefined;
+  let tail = "";
+  let finish!: (end: { exit?: ExitReport; lost?: string }) => void;
+  const ended = new Promise<{ exit?: ExitReport; lost?: string }>((resolve) => (finish = resolve));
+  const stop = (why: Cut) => {
+    if (cut) return;
+    cut = why;
+    launcher.kill(req.executionId);
+  };
+
+  const onEvent = (e: LauncherEvent) => {
+    if (e.ev === "started") egressId = e.egressId;
+    else if (e.ev === "out") {
+      if (req.onOutput) {
+        tail = (tail + e.data.toString("utf8")).slice(-1000);
+        req.onOutput(tail);
+      }
+      if (!capture.push(e.fd === 2 ? "stderr" : "stdout", e.data)) stop("output_limit");
+    } else if (e.ev === "exit") finish({ exit: e });
+    else finish({ lost: e.reason });
+  };
+
+  try {
+    // One byte over the limit reaches us, so we can tell "exactly at the limit" from "past it".
+    await launcher.run(
+      { id: req.executionId, hosts: req.hosts, timeoutSeconds: req.timeoutSeconds, outputLimitBytes: req.outputLimitBytes + 1, code: req.code },
+      onEvent,
+      req.deadline,
+      req.signal,
+    );
+  } catch (err) {
+    return {
+      outcome: "sandbox_error",
+      exitCode: null,
+      stdout: "",
+      stderr: "",
+      durationMs: elapsed(),
+      outputTruncated: false,
+      egressId,
+      message: `the sandbox is not available (${(err as Error).message}); the code did not run. If it persists: docker compose restart sandbox`,
+    };
+  }
+
+  // The timeout counts from when the code has been handed over, not from queueing or set-up.
+  const timer = setTimeout(() => stop("timeout"), req.timeoutSeconds * 1000);
+  const onAbort = () => stop("cancelled");
+  req.signal?.addEventListener("abort", onAbort, { once: true });
+  const end = await ended;
+  clearTimeout(timer);
+  req.signal?.removeEventListener("abort", onAbort);
+
+  const output = capture.result();
+  const base = { stdout: output.stdout, stderr: output.stderr, outputTruncated: output.truncated, durationMs: elapsed(), egressId };
+  if (cut) return { ...base, exitCode: null, outcome: cut, message: cutMessage(cut, req) };
+  if (end.lost) {
+    return { ...base, exitCode: null, outcome: "sandbox_error", message: `${end.lost}; the code may have had side effects. Retry once it is back` };
+  }
+  const exit = end.exit!;
+  return { ...base, exitCode: exit.code, ...classify(exit, output.stderr) };
+}
+
+function cutMessage(cut: Cut, req: RunRequest): string {
+  switch (cut) {
+    case "timeout":
+      return `timed out after ${req.timeoutSeconds} s; the process was killed`;
+    case "output_limit":
+      return `output exceeded the ${req.outputLimitBytes}-byte limit; the process was killed`;
+    case "cancelled":
+      return "cancelled by the client; the process was killed";
+  }
+}
