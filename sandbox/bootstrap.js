@@ -1,6 +1,6 @@
 // Runs inside the execution's own fresh Deno process, started before the code arrives: waits for
-// the runner's go signal on stdin (a private FIFO), then imports the code the runner has written
-// to ./main.ts. Plain JavaScript so that nothing needs transpiling before the signal.
+// the launcher's go signal on stdin (a pipe only the launcher holds), then imports the code the
+// launcher has written to ./main.ts. Plain JavaScript so that nothing needs transpiling first.
 const signal = new Uint8Array(3);
 let received = 0;
 while (received < signal.length) {

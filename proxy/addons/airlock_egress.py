@@ -35,7 +35,7 @@ def synthetic(flow, status, decision, message):
 
 
 def execution_of(proxy_authorization):
-    """The execution id the sandbox runner put in its proxy URL (user 'airlock', password = id)."""
+    """The execution id the sandbox launcher put in its proxy URL (user 'airlock', password = id)."""
     scheme, _, token = (proxy_authorization or "").partition(" ")
     if scheme.lower() != "basic":
         return None

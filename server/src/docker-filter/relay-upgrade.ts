@@ -53,7 +53,7 @@ export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest)
         return;
       }
       client.write(head);
-      // The client going away must end the exec (that is the runner's lifeline); the daemon
+      // The client going away must end the exec (the launcher then kills its executions); the daemon
       // finishing must still let buffered output drain to the client, so that side only ends.
       client.on("error", () => daemon.destroy());
       client.on("close", () => daemon.destroy());
