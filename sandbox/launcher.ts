@@ -106,34 +106,42 @@ const hostsKey = (hosts: string[]) => hosts.join(",");
 // Pre-started children per host list, so Deno's start-up is off the critical path. Each carries
 // its own fresh id in its proxy URL (set at spawn); the "started" message tells the gateway
 // which id the execution's egress events are filed under.
-const warm = new Map<string, Array<{ child: Child; id: string }>>();
+type WarmEntry = { child?: Child; id: string };
+const warm = new Map<string, WarmEntry[]>();
+const taken = new WeakSet<WarmEntry>();
 const running = new Map<string, Child>();
 
 function refill(hosts: string[]): void {
   const key = hostsKey(hosts);
   for (const [k, list] of warm) {
     if (k === key) continue;
-    for (const w of list) w.child.process.kill("SIGKILL");
+    // Started for an allowlist no longer in force: never to be used. (One still starting is
+    // killed when its spawn completes, below.)
+    for (const w of list) w.child?.process.kill("SIGKILL");
     warm.delete(k);
   }
   const list = warm.get(key) ?? [];
   warm.set(key, list);
   while (list.length < WARM_PER_KEY) {
     const id = crypto.randomUUID().replace(/-/g, "");
-    const entry = { child: undefined as unknown as Child, id };
+    const entry: { child?: Child; id: string } = { id };
     list.push(entry);
+    const drop = () => {
+      const at = list.indexOf(entry);
+      if (at !== -1) list.splice(at, 1);
+    };
     spawnWaiting(hosts, id).then(
       (child) => {
         entry.child = child;
+        if (warm.get(key) !== list) child.process.kill("SIGKILL");
         child.process.status.then(() => {
-          // A waiting child that died (the OOM killer chose it) is dropped, never handed out.
-          const at = list.indexOf(entry);
-          if (at === -1) return;
-          list.splice(at, 1);
-          void Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+          // A waiting child that died (the OOM killer chose it, or it was dropped) is never handed
+          // out; one that was handed out is cleaned up by run().
+          if (!taken.has(entry)) void Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+          drop();
         });
       },
-      () => list.splice(list.indexOf(entry), 1),
+      drop,
     );
   }
 }
@@ -144,7 +152,10 @@ async function takeWarm(hosts: string[]): Promise<{ child: Child; id: string } |
     const entry = list.shift()!;
     // A spawn may still be in flight; give it a moment rather than start another.
     for (let i = 0; i < 50 && !entry.child; i++) await new Promise((r) => setTimeout(r, 2));
-    if (entry.child) return entry;
+    if (entry.child) {
+      taken.add(entry);
+      return { child: entry.child, id: entry.id };
+    }
   }
   return undefined;
 }
@@ -174,9 +185,9 @@ async function run(message: Record<string, unknown>): Promise<void> {
     await send({ id: requested, ev: "exit", code: 125, signal: null, killed: null, error: "malformed run request" });
     return;
   }
-  const taken = await takeWarm(hosts);
+  const prestarted = await takeWarm(hosts);
   refill(hosts);
-  const { child, id: egressId } = taken ?? { child: await spawnWaiting(hosts, requested), id: requested };
+  const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested), id: requested };
   running.set(requested, child);
   await send({ id: requested, ev: "started", egressId });
   try {

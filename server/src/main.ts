@@ -43,7 +43,7 @@ const docker = new Docker({
   port: Number(settings.dockerFilterUrl.port || 80),
 });
 const launcher = createLauncher(
-  { docker, container: SANDBOX_ALIAS, command: settings.sandboxRunner, user: settings.sandboxUser },
+  { docker, container: SANDBOX_ALIAS, command: settings.sandboxLauncher, user: settings.sandboxUser },
   log,
 );
 const limiter = createLimiter(settings.maxConcurrency, settings.maxQueue);

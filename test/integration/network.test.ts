@@ -5,7 +5,7 @@ import { execIn } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 
-/** Runs a Deno snippet inside the sandbox container with ALL permissions, bypassing the runner:
+/** Runs a Deno snippet inside the sandbox container with ALL permissions, bypassing the launcher:
  *  what hostile code could do if Deno's own permission layer were broken. */
 function denoUnrestricted(code: string) {
   return execIn(stack, "sandbox", [

@@ -17,7 +17,7 @@ const settingsSchema = z.object({
   AIRLOCK_MAX_TIMEOUT_SECONDS: int(1, 3600).default(300),
   AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
-  AIRLOCK_SANDBOX_RUNNER: z.string().default("/opt/airlock/launch"),
+  AIRLOCK_SANDBOX_LAUNCHER: z.string().default("/opt/airlock/launch"),
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
   AIRLOCK_BIND_ADDRESS: z.string().default("127.0.0.1"),
   AIRLOCK_AUTH_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
@@ -47,7 +47,7 @@ export interface Settings {
   maxTimeoutSeconds: number;
   outputLimitBytes: number;
   maxCodeBytes: number;
-  sandboxRunner: string;
+  sandboxLauncher: string;
   sandboxUser: string;
   egressEventsDir: string | undefined;
   bindAddress: string;
@@ -96,7 +96,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     maxTimeoutSeconds: s.AIRLOCK_MAX_TIMEOUT_SECONDS,
     outputLimitBytes: s.AIRLOCK_OUTPUT_LIMIT_BYTES,
     maxCodeBytes: s.AIRLOCK_MAX_CODE_BYTES,
-    sandboxRunner: s.AIRLOCK_SANDBOX_RUNNER,
+    sandboxLauncher: s.AIRLOCK_SANDBOX_LAUNCHER,
     sandboxUser: s.AIRLOCK_SANDBOX_USER,
     egressEventsDir: s.AIRLOCK_EGRESS_EVENTS_DIR,
     bindAddress: s.AIRLOCK_BIND_ADDRESS,

@@ -7,7 +7,7 @@ import { z } from "zod";
 
 export interface ExecRules {
   /** Absolute path of the sandbox's launcher: the one command an exec may run, with no arguments. */
-  runner: string;
+  launcher: string;
   /** `uid:gid` every exec must run as. */
   user: string;
 }
@@ -21,7 +21,7 @@ export function execCreateSchema(rules: ExecRules) {
       Tty: z.literal(false).optional(),
       Privileged: z.literal(false).optional(),
       User: z.literal(rules.user),
-      Cmd: z.tuple([z.literal(rules.runner)]),
+      Cmd: z.tuple([z.literal(rules.launcher)]),
     })
     .strict();
 }

@@ -10,7 +10,7 @@ const socketPath = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
 const port = Number(process.env.FILTER_PORT ?? "2375");
 const service = process.env.SANDBOX_SERVICE ?? "sandbox";
 const rules = {
-  runner: process.env.SANDBOX_RUNNER ?? "/opt/airlock/launch",
+  launcher: process.env.SANDBOX_LAUNCHER ?? "/opt/airlock/launch",
   user: process.env.SANDBOX_USER ?? "10001:10001",
 };
 

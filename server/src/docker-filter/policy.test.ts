@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decide, type FilterRequest } from "./policy.ts";
 
-const rules = { runner: "/opt/airlock/launch", user: "10001:10001" };
+const rules = { launcher: "/opt/airlock/launch", user: "10001:10001" };
 const KNOWN = "a".repeat(64);
 const UNKNOWN = "b".repeat(64);
 const ID = "0123456789abcdef0123456789abcdef";
