@@ -16,6 +16,11 @@ describe("API config schema", () => {
     expect(committed).toEqual(apiConfigJsonSchema());
   });
 
+  it("should accept the shipped example (apis/example/config.json.example)", () => {
+    const example = JSON.parse(readFileSync(new URL("../../../apis/example/config.json.example", import.meta.url), "utf8"));
+    expect(apiConfigSchema.safeParse(example).success).toBe(true);
+  });
+
   it("should accept a complete config and fill the defaults", () => {
     const parsed = apiConfigSchema.parse(valid);
     expect(parsed).toMatchObject({ active: true, restrictedMethods: [], redact: [] });
