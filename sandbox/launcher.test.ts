@@ -1,0 +1,140 @@
+// Protocol tests of the launcher, run in the sandbox image (`docker build --target test sandbox`):
+// a real launcher process, real child Deno processes, no network.
+import { assert, assertEquals } from "./assert.ts";
+
+type Message = { id?: string; ev: string; fd?: number; data?: string; code?: number; signal?: string | null; killed?: string | null; error?: string };
+
+class LauncherProcess {
+  #child: Deno.ChildProcess;
+  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #messages: Message[] = [];
+  #waiters: Array<() => void> = [];
+
+  constructor() {
+    this.#child = new Deno.Command("/opt/airlock/launch", { stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    void this.#read();
+  }
+
+  async #read() {
+    let pending = "";
+    for await (const chunk of this.#child.stdout.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) !== -1) {
+        this.#messages.push(JSON.parse(pending.slice(0, nl)));
+        pending = pending.slice(nl + 1);
+        for (const w of this.#waiters.splice(0)) w();
+      }
+    }
+  }
+
+  send(message: Record<string, unknown>) {
+    return this.#writer.write(new TextEncoder().encode(JSON.stringify(message) + "\n"));
+  }
+
+  async until(match: (m: Message) => boolean, ms = 15000): Promise<Message> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const found = this.#messages.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error("timed out waiting for a launcher message");
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  output(id: string, fd = 1): string {
+    return this.#messages
+      .filter((m) => m.id === id && m.ev === "out" && m.fd === fd)
+      .map((m) => atob(m.data!))
+      .join("");
+  }
+
+  async close() {
+    await this.#writer.close();
+    return await this.#child.status;
+  }
+}
+
+const id = (n: number) => n.toString(16).padStart(32, "0");
+const run = (n: number, code: string, extra: Record<string, unknown> = {}) => ({
+  op: "run", id: id(n), hosts: [], timeoutSeconds: 10, outputLimitBytes: 10_000, code, ...extra,
+});
+
+Deno.test("runs code in a fresh process and reports its output and exit code", async () => {
+  const l = new LauncherProcess();
+  await l.until((m) => m.ev === "ready");
+  await l.send(run(1, 'const n: number = 41; console.log(n + 1); console.error("e"); Deno.exit(3)'));
+  const exit = await l.until((m) => m.id === id(1) && m.ev === "exit");
+  assertEquals([exit.code, exit.killed], [3, null]);
+  assertEquals(l.output(id(1)), "42\n");
+  assertEquals(l.output(id(1), 2), "e\n");
+  await l.close();
+});
+
+Deno.test("refuses a malformed run without starting anything", async () => {
+  const l = new LauncherProcess();
+  for (const bad of [run(2, "1", { id: "../x" }), run(3, "1", { hosts: ["a b"] }), run(4, "1", { timeoutSeconds: 0 }), run(5, "1", { code: 7 })]) {
+    await l.send(bad);
+  }
+  for (const n of [3, 4, 5]) {
+    const exit = await l.until((m) => m.id === id(n) && m.ev === "exit");
+    assertEquals(exit.code, 125);
+    assert(exit.error?.includes("malformed"));
+  }
+  await l.close();
+});
+
+Deno.test("kills on request, and stops relaying past the output budget", async () => {
+  const l = new LauncherProcess();
+  await l.send(run(6, "while (true) {}"));
+  await l.until((m) => m.id === id(6) && m.ev === "started");
+  await l.send({ op: "kill", id: id(6) });
+  const killed = await l.until((m) => m.id === id(6) && m.ev === "exit");
+  assertEquals([killed.signal, killed.killed], ["SIGKILL", "request"]);
+
+  await l.send(run(7, 'while (true) console.log("x".repeat(1000))', { outputLimitBytes: 5000 }));
+  const flooded = await l.until((m) => m.id === id(7) && m.ev === "exit");
+  assertEquals(flooded.killed, "output");
+  assert(l.output(id(7)).length <= 5000);
+  await l.close();
+});
+
+Deno.test("gives each execution its own folder, gone afterwards", async () => {
+  const l = new LauncherProcess();
+  await l.send(run(8, 'await Deno.writeTextFile("f.txt", "mine"); console.log(Deno.cwd())'));
+  await l.until((m) => m.id === id(8) && m.ev === "exit");
+  const dir = l.output(id(8)).trim();
+  await l.send(run(9, `try { Deno.readTextFileSync(${JSON.stringify(dir + "/f.txt")}); console.log("read") } catch (e) { console.log((e as Error).name) }`));
+  await l.until((m) => m.id === id(9) && m.ev === "exit");
+  assert(["NotCapable", "NotFound"].includes(l.output(id(9)).trim()));
+  let exists = true;
+  try {
+    Deno.statSync(dir);
+  } catch {
+    exists = false;
+  }
+  assertEquals(exists, false);
+  await l.close();
+});
+
+Deno.test("kills every execution when its stdin closes", async () => {
+  const l = new LauncherProcess();
+  await l.send(run(10, "console.log(Deno.pid); while (true) {}"));
+  await l.until((m) => m.id === id(10) && m.ev === "out");
+  const pid = Number(l.output(id(10)).trim());
+  const status = await l.close();
+  assertEquals(status.code, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  // Gone, or a zombie waiting for whoever is PID 1 here to reap it: either way, not running.
+  let state = "gone";
+  try {
+    state = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ")[0]!;
+  } catch {
+    // no such process
+  }
+  assert(state === "gone" || state === "Z", `execution still running (state ${state})`);
+});
