@@ -32,9 +32,11 @@ async function rawStatus(host: string, extra = ""): Promise<number> {
           `${extra}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     });
-    let data = "";
-    socket.on("data", (c) => (data += c.toString()));
-    socket.on("end", () => resolve(Number(data.split(" ")[1])));
+    // The status line is all we need; do not wait for the server to close the connection.
+    socket.once("data", (c) => {
+      resolve(Number(c.toString().split(" ")[1]));
+      socket.destroy();
+    });
     socket.on("error", reject);
   });
 }
