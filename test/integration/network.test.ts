@@ -80,6 +80,19 @@ describe("network egress", { timeout: 60_000 }, () => {
     expect(result.stdout.trim()).toBe("403");
   });
 
+  it("should resolve no name outside the sandbox network, so DNS is no way out", async () => {
+    // The proxy (on the egress network) resolves the fake API; from the sandbox, Docker's resolver
+    // answers only for the sandbox network's own members and forwards nothing.
+    const fromProxy = await execIn(stack, "proxy", ["python3", "-c", "import socket; print(socket.gethostbyname('api.fake.test'))"]);
+    expect(fromProxy.stdout.trim()).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    for (const name of ["api.fake.test", "server", "docker-filter"]) {
+      const fromSandbox = await execIn(stack, "sandbox", ["getent", "hosts", name]);
+      expect(fromSandbox.code).not.toBe(0);
+      expect(fromSandbox.stdout).toBe("");
+    }
+    expect((await execIn(stack, "sandbox", ["getent", "hosts", "proxy"])).stdout).toContain("proxy");
+  });
+
   it("should give the sandbox no route to anything but the proxy", async () => {
     const result = await denoUnrestricted(
       `const targets = [["fake-api", 8000], ["server", 8080], ["docker-filter", 2375], ["1.1.1.1", 53]] as const;
