@@ -2,10 +2,10 @@
  * @module The state of the containers the gateway depends on, as the docker-socket filter sees
  * them (the gateway itself has no Docker access). Cached briefly: /health may be polled often.
  */
-export interface StackStatus {
-  sandbox: "running" | "down" | "unknown";
-  proxy: "healthy" | "unhealthy" | "down" | "unknown";
-}
+import type { StackStatus as FilterStatus } from "../docker-filter/sandbox-locator.ts";
+
+/** What the filter reports, or "unknown" for both when the filter cannot be asked. */
+export type StackStatus = FilterStatus | { sandbox: "unknown"; proxy: "unknown" };
 
 export function createStackStatus(filterUrl: URL, cacheMs = 1000): () => Promise<StackStatus> {
   let cached: { at: number; value: StackStatus } | undefined;
