@@ -3,7 +3,14 @@
 # start); the addon publishes its public certificate for the sandbox to trust. Upstream TLS is
 # verified against the system CAs plus an optional extra CA (a TLS-intercepting corporate proxy,
 # or the test suite's fake upstream).
+#
+# The key that signs execution tokens is made here once, in a volume shared read-only with the
+# sandbox's launcher; the executed code cannot read it. The proxy listens only on its address in
+# the sandbox network (the alias below is defined on that network alone): the egress bridge, which
+# every host user can reach, has no listener at all.
 set -eu
+fail() { echo "proxy: $*" >&2; exit 2; }
+
 upstream_ca=/etc/ssl/certs/ca-certificates.crt
 extra=/etc/airlock/upstream-extra-ca.pem
 if [ -s "$extra" ]; then
@@ -12,18 +19,39 @@ if [ -s "$extra" ]; then
 fi
 case "${AIRLOCK_OPEN_EGRESS:-false}" in
   true|false) ;;
-  *) echo "AIRLOCK_OPEN_EGRESS must be true or false, not '${AIRLOCK_OPEN_EGRESS}'" >&2; exit 2 ;;
+  *) fail "AIRLOCK_OPEN_EGRESS must be true or false, not '${AIRLOCK_OPEN_EGRESS}'" ;;
 esac
+body_limit_mb=${AIRLOCK_PROXY_BODY_LIMIT_MB:-64}
+case "$body_limit_mb" in
+  ''|*[!0-9]*) fail "AIRLOCK_PROXY_BODY_LIMIT_MB must be a whole number of MiB, not '${body_limit_mb}'" ;;
+esac
+[ "$body_limit_mb" -ge 1 ] && [ "$body_limit_mb" -le 1024 ] || fail "AIRLOCK_PROXY_BODY_LIMIT_MB must be 1-1024"
+
+key=/var/lib/airlock-proxy/auth/key
+if [ ! -s "$key" ]; then
+  umask 022
+  python3 -c 'import secrets,sys; open(sys.argv[1] + ".tmp", "w").write(secrets.token_hex(32) + "\n")' "$key"
+  mv "$key.tmp" "$key"
+fi
+
+listen_alias=${AIRLOCK_PROXY_LISTEN_ALIAS:-airlock-proxy-listen}
+listen_host=$(python3 -c 'import socket,sys; print(socket.gethostbyname(sys.argv[1]))' "$listen_alias" 2>/dev/null) \
+  || fail "cannot resolve $listen_alias: the proxy must be on the sandbox network with that alias"
+
 exec mitmdump \
-  --listen-host 0.0.0.0 --listen-port 8080 \
+  --listen-host "$listen_host" --listen-port 8080 \
   --set confdir=/var/lib/airlock-proxy/ca \
   --set block_global=false \
   --set connection_strategy=lazy \
+  --set rawtcp=false \
+  --set body_size_limit="${body_limit_mb}m" \
   --set ssl_verify_upstream_trusted_ca="$upstream_ca" \
   --set termlog_verbosity=warn \
   --set flow_detail=0 \
   --set airlock_apis_dir=/apis \
   --set airlock_events_dir=/var/lib/airlock-proxy/events \
   --set airlock_ca_public=/var/lib/airlock-proxy/public/airlock-proxy-ca.pem \
+  --set airlock_auth_key="$key" \
   --set airlock_open_egress="${AIRLOCK_OPEN_EGRESS:-false}" \
+  --set airlock_open_egress_networks="${AIRLOCK_OPEN_EGRESS_NETWORKS:-}" \
   -s /opt/airlock/addons/airlock_egress.py

@@ -13,18 +13,50 @@
  * When our stdin closes (the gateway went away) every child is killed and we exit.
  *
  * Children run as this same uid but with their own Deno permissions: read/write only their
- * scratch folder, read /skills, net only the allowlisted hosts, no env, run, FFI or sys. They
- * cannot signal or inspect the launcher (that needs --allow-run or /proc access they lack).
+ * scratch folder, read /skills, net only the allowlisted host:port pairs, no env, run, FFI or sys.
+ * They cannot signal or inspect the launcher (that needs --allow-run or /proc access they lack).
+ *
+ * Each child's proxy URL carries a token `<id>.<expiry>.<HMAC-SHA256(key, id.expiry)>` signed with
+ * a key only the launcher and the proxy can read: the proxy serves nobody without a current one
+ * (proxy/addons/execution_identity.py checks it). The child cannot read its own environment.
  */
 const ID = /^[0-9a-f]{32}$/;
-const HOST = /^[a-z0-9.-]{1,253}$/;
+// "host:port" (Deno's --allow-net narrows each API to its ports), or "*" for open egress.
+const HOST = /^[a-z0-9.-]{1,253}:[0-9]{1,5}$/;
 const HEAP_MB = Number(Deno.env.get("AIRLOCK_HEAP_MB") ?? "256");
 const MAX_FILE_BYTES = Number(Deno.env.get("AIRLOCK_MAX_FILE_MB") ?? "128") * 1024 * 1024;
 const PROXY_URL = Deno.env.get("AIRLOCK_PROXY_URL") ?? "";
+const encoder = new TextEncoder();
 const PROXY_CA = Deno.env.get("AIRLOCK_PROXY_CA") ?? "";
 const WARM_PER_KEY = Number(Deno.env.get("AIRLOCK_LAUNCHER_WARM") ?? "2");
+const MAX_TIMEOUT_SECONDS = Number(Deno.env.get("AIRLOCK_MAX_TIMEOUT_SECONDS") ?? "300");
+const PROXY_AUTH_KEY = Deno.env.get("AIRLOCK_PROXY_AUTH_KEY") ?? "";
+// A pre-started child older than this is replaced, so its token never has to outlive it by much.
+const WARM_MAX_AGE_SECONDS = 600;
 
-const encoder = new TextEncoder();
+/** The key that signs proxy tokens. Without it no execution could reach the proxy: stop loudly. */
+async function loadSigningKey(): Promise<CryptoKey | undefined> {
+  if (!PROXY_URL) return undefined;
+  let raw: Uint8Array<ArrayBuffer>;
+  try {
+    raw = new TextEncoder().encode((await Deno.readTextFile(PROXY_AUTH_KEY)).trim());
+  } catch (err) {
+    console.error(`launcher: cannot read the proxy auth key AIRLOCK_PROXY_AUTH_KEY=${PROXY_AUTH_KEY}: ${err}`);
+    Deno.exit(2);
+  }
+  if (raw.length < 32) {
+    console.error(`launcher: the proxy auth key ${PROXY_AUTH_KEY} is shorter than 32 bytes`);
+    Deno.exit(2);
+  }
+  return await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+}
+const signingKey = await loadSigningKey();
+
+async function proxyToken(id: string, lifetimeSeconds: number): Promise<string> {
+  const expires = Math.floor(Date.now() / 1000) + lifetimeSeconds;
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", signingKey!, encoder.encode(`${id}.${expires}`)));
+  return `${id}.${expires}.${Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
 
 // One writer: lines from concurrent children must never interleave.
 let writing: Promise<void> = Promise.resolve();
@@ -47,11 +79,14 @@ interface Child {
   process: Deno.ChildProcess;
   scratch: string;
   key: string;
+  startedAt: number;
   /** Why we killed it, if we did. */
   killed: "request" | "backstop" | "output" | null;
 }
 
 function denoArgs(scratch: string, hosts: string[], main: string): string[] {
+  // Open egress cannot --deny-net the proxy (Deno checks fetch's own proxy connection against the
+  // deny list too); a raw socket to it holds no token, and the proxy answers such a client 407.
   const net = hosts.length === 0 ? [] : hosts[0] === "*" ? ["--allow-net"] : [`--allow-net=${hosts.join(",")}`];
   return [
     // Unprivileged processes may raise their own OOM score: under memory pressure the kernel
@@ -66,7 +101,7 @@ function denoArgs(scratch: string, hosts: string[], main: string): string[] {
   ];
 }
 
-function childEnv(scratch: string, id: string): Record<string, string> {
+function childEnv(scratch: string, token: string | undefined): Record<string, string> {
   const env: Record<string, string> = {
     PATH: "/usr/local/bin:/usr/bin:/bin",
     HOME: `${scratch}/work`,
@@ -74,9 +109,10 @@ function childEnv(scratch: string, id: string): Record<string, string> {
     DENO_NO_UPDATE_CHECK: "1",
     NO_COLOR: "1",
   };
-  if (PROXY_URL) {
-    // The execution id rides in the proxy URL's credentials, so the proxy can attribute requests.
-    const url = PROXY_URL.replace("://", `://airlock:${id}@`);
+  if (PROXY_URL && token) {
+    // The execution's token rides in the proxy URL's credentials: the proxy serves only holders
+    // of a current one, and attributes every request to its execution.
+    const url = PROXY_URL.replace("://", `://airlock:${token}@`);
     env.HTTP_PROXY = url;
     env.HTTPS_PROXY = url;
   }
@@ -85,7 +121,8 @@ function childEnv(scratch: string, id: string): Record<string, string> {
 }
 
 /** Starts a fresh Deno that waits (in bootstrap.js) for a go signal before importing ./main.ts. */
-async function spawnWaiting(hosts: string[], id: string): Promise<Child> {
+async function spawnWaiting(hosts: string[], id: string, lifetimeSeconds: number): Promise<Child> {
+  const token = signingKey ? await proxyToken(id, lifetimeSeconds) : undefined;
   const scratch = await Deno.makeTempDir({ dir: "/tmp", prefix: "exec." });
   await Deno.mkdir(`${scratch}/work`);
   await Deno.mkdir(`${scratch}/cache`);
@@ -93,12 +130,12 @@ async function spawnWaiting(hosts: string[], id: string): Promise<Child> {
     args: denoArgs(scratch, hosts, "/opt/airlock/bootstrap.js"),
     cwd: `${scratch}/work`,
     clearEnv: true,
-    env: childEnv(scratch, id),
+    env: childEnv(scratch, token),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return { process, scratch, key: hostsKey(hosts), killed: null };
+  return { process, scratch, key: hostsKey(hosts), startedAt: Date.now(), killed: null };
 }
 
 const hostsKey = (hosts: string[]) => hosts.join(",");
@@ -130,7 +167,7 @@ function refill(hosts: string[]): void {
       const at = list.indexOf(entry);
       if (at !== -1) list.splice(at, 1);
     };
-    spawnWaiting(hosts, id).then(
+    spawnWaiting(hosts, id, WARM_MAX_AGE_SECONDS + MAX_TIMEOUT_SECONDS + 30).then(
       (child) => {
         entry.child = child;
         if (warm.get(key) !== list) child.process.kill("SIGKILL");
@@ -152,6 +189,11 @@ async function takeWarm(hosts: string[]): Promise<{ child: Child; id: string } |
     const entry = list.shift()!;
     // A spawn may still be in flight; give it a moment rather than start another.
     for (let i = 0; i < 50 && !entry.child; i++) await new Promise((r) => setTimeout(r, 2));
+    if (entry.child && Date.now() - entry.child.startedAt > WARM_MAX_AGE_SECONDS * 1000) {
+      // Too old to hand out: its token may expire before a long execution ends.
+      entry.child.process.kill("SIGKILL");
+      continue;
+    }
     if (entry.child) {
       taken.add(entry);
       return { child: entry.child, id: entry.id };
@@ -187,7 +229,7 @@ async function run(message: Record<string, unknown>): Promise<void> {
   }
   const prestarted = await takeWarm(hosts);
   refill(hosts);
-  const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested), id: requested };
+  const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested, timeoutSeconds + 30), id: requested };
   running.set(requested, child);
   await send({ id: requested, ev: "started", egressId });
   try {

@@ -1,19 +1,26 @@
-"""Airlock's egress policy as a mitmproxy addon: allowlist, credentials, restrictions, scrubbing.
+"""Airlock's egress policy as a mitmproxy addon: identity, allowlist, transport, credentials, scrubbing.
 
 Every decision is made on the request's real destination (the CONNECT target, or the host of an
-absolute-form URL: what mitmproxy connects to), never on the Host header the code controls.
-Deno's --allow-net in the sandbox is the first layer; this is the one that holds if it fails.
+absolute-form URL: what mitmproxy connects to); the Host header, :authority and SNI the code
+chose must all name that destination. Deno's --allow-net in the sandbox is the first layer; this
+is the one that holds if it fails. Every hook fails closed: an exception answers the flow with an
+error of our own instead of letting mitmproxy pass it on untouched.
 """
-import base64
+import asyncio
+import functools
 import os
 import shutil
 import sys
+import time
+import traceback
 
 from mitmproxy import ctx, exceptions, http
 
 sys.path.insert(0, os.path.dirname(__file__))
+import destination  # noqa: E402
+import execution_identity  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
-from egress_events import EXEC_ID, EgressEvents  # noqa: E402
+from egress_events import EgressEvents  # noqa: E402
 from egress_policy import (  # noqa: E402
     USER_AGENT,
     Scrubber,
@@ -24,33 +31,53 @@ from egress_policy import (  # noqa: E402
 )
 
 
-def synthetic(flow, status, decision, message):
+def synthetic(flow, status, decision, message, headers=()):
     """Answers the flow ourselves; the response hook leaves such answers alone."""
     flow.metadata["airlock_synthetic"] = True
     flow.response = http.Response.make(
         status,
         message + "\n",
-        {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": decision},
+        {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": decision, **dict(headers)},
     )
 
 
-def execution_of(proxy_authorization):
-    """The execution id the sandbox launcher put in its proxy URL (user 'airlock', password = id)."""
-    scheme, _, token = (proxy_authorization or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return password if user == "airlock" and EXEC_ID.match(password) else None
+def fail_closed(hook):
+    """An exception inside a hook must never let mitmproxy forward the flow as it is."""
+
+    @functools.wraps(hook)
+    async def guarded(self, flow):
+        try:
+            result = hook(self, flow)
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception as err:  # noqa: BLE001 - every failure is answered and logged
+            self.events.record(
+                "error", flow.metadata.get("airlock_exec"), hook=hook.__name__,
+                method=flow.request.method, host=flow.request.host, reason=f"{type(err).__name__}: {err}",
+            )
+            print(traceback.format_exc(), file=sys.stderr)
+            synthetic(flow, 502, "block", f"airlock: the proxy could not check this {hook.__name__}, so it was refused")
+
+    return guarded
+
+
+async def resolve(host, port):
+    """The addresses a name resolves to, without blocking the event loop."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=1)
+    return [info[4][0] for info in infos]
 
 
 class AirlockEgress:
-    def __init__(self):
+    def __init__(self, resolver=resolve):
+        self.resolve = resolver
         self.registry = None
         self.events = None
-        self.exec_of_client = {}
+        self.auth_key = None
+        self.allowed_networks = ()
+        # Identity proven on a client connection (a CONNECT, or an earlier plain request).
+        self.identity_of_client = {}
+        # Upstream connections pinned to a checked address (open egress): server id -> the name.
+        self.pinned_name = {}
         self._scrubber = (None, None)
 
     def scrubber(self, echoes):
@@ -65,7 +92,12 @@ class AirlockEgress:
     def load(self, loader):
         loader.add_option("airlock_apis_dir", str, "/apis", "Folder holding apis/<name>/config.json")
         loader.add_option("airlock_events_dir", str, "", "Folder for per-execution egress event files")
-        loader.add_option("airlock_open_egress", bool, False, "Allow any host (no credentials outside APIs)")
+        loader.add_option("airlock_open_egress", bool, False, "Allow any public host (no credentials outside APIs)")
+        loader.add_option(
+            "airlock_open_egress_networks", str, "",
+            "Comma-separated CIDRs that open egress may reach although they are not public (default: none)",
+        )
+        loader.add_option("airlock_auth_key", str, "", "File holding the key that signs execution tokens")
         loader.add_option(
             "airlock_ca_public", str, "", "Where to publish the proxy CA's public certificate for the sandbox"
         )
@@ -74,6 +106,19 @@ class AirlockEgress:
         # Events first: loading the APIs may already report a broken config through them.
         if "airlock_events_dir" in updated or self.events is None:
             self.events = EgressEvents(ctx.options.airlock_events_dir or None)
+        if "airlock_auth_key" in updated or self.auth_key is None:
+            path = ctx.options.airlock_auth_key
+            if not path:
+                raise exceptions.OptionsError("airlock_auth_key is not set: without it no execution can be identified")
+            try:
+                self.auth_key = execution_identity.load_key(path)
+            except (OSError, ValueError) as err:
+                raise exceptions.OptionsError(f"airlock_auth_key: {err}") from err
+        if "airlock_open_egress_networks" in updated:
+            try:
+                self.allowed_networks = destination.parse_networks(ctx.options.airlock_open_egress_networks)
+            except ValueError as err:
+                raise exceptions.OptionsError(f"airlock_open_egress_networks: {err}") from err
         if "airlock_apis_dir" in updated or self.registry is None:
             if not os.path.isdir(ctx.options.airlock_apis_dir):
                 raise exceptions.OptionsError(f"airlock_apis_dir {ctx.options.airlock_apis_dir} is not a folder")
@@ -97,39 +142,103 @@ class AirlockEgress:
         )
 
     def client_disconnected(self, client):
-        self.exec_of_client.pop(client.id, None)
+        self.identity_of_client.pop(client.id, None)
+
+    def server_disconnected(self, data):
+        self.pinned_name.pop(data.server.id, None)
+
+    # --- identity -------------------------------------------------------------------------
+
+    def _identify(self, flow):
+        """The execution id behind this flow, or None. Pops Proxy-Authorization either way: it
+        must never travel upstream."""
+        header = flow.request.headers.pop("proxy-authorization", None)
+        identity = execution_identity.from_proxy_authorization(self.auth_key, header) if header else None
+        if identity is None:
+            identity = self.identity_of_client.get(flow.client_conn.id)
+            if identity is not None and identity[1] < time.time():
+                identity = None
+        if identity is None:
+            return None
+        self.identity_of_client[flow.client_conn.id] = identity
+        flow.metadata["airlock_exec"] = identity[0]
+        return identity[0]
+
+    def _refuse_identity(self, flow):
+        synthetic(
+            flow, 407, "deny",
+            "airlock: proxy authentication required: only executions started by the Airlock sandbox may use this proxy",
+            {"proxy-authenticate": 'Basic realm="airlock"'},
+        )
+        self.events.record(
+            "deny", method=flow.request.method, host=flow.request.host, reason="no current execution identity",
+            peer=flow.client_conn.peername[0] if flow.client_conn.peername else None,
+        )
 
     # --- requests -------------------------------------------------------------------------
 
-    def http_connect(self, flow):
-        exec_id = execution_of(flow.request.headers.get("proxy-authorization"))
-        if exec_id:
-            self.exec_of_client[flow.client_conn.id] = exec_id
+    @fail_closed
+    async def http_connect(self, flow):
+        exec_id = self._identify(flow)
+        if exec_id is None:
+            return self._refuse_identity(flow)
         self.registry.refresh()
-        host = flow.request.host
-        if api_for_host(self.registry.active(), host) is None and not ctx.options.airlock_open_egress:
-            self._deny(flow, exec_id, host)
+        host, port = destination.normalise_host(flow.request.host), flow.request.port
+        api = api_for_host(self.registry.active(), host)
+        if api is None:
+            if not ctx.options.airlock_open_egress:
+                return self._deny(flow, exec_id, host, "host not allowlisted",
+                                  f"egress to '{host}' is not allowed: no active API in apis/ lists this domain")
+            # Open egress judges the address inside the tunnel (a 403 the code can read; a refused
+            # CONNECT reaches fetch() only as "unsuccessful tunnel") and again at connect time.
+            return
+        if not destination.connect_port_allowed(api, port):
+            return self._deny(flow, exec_id, host, f"port {port} not allowed",
+                              destination.transport_for(api, "https", port).reason)
 
-    def request(self, flow):
+    @fail_closed
+    async def request(self, flow):
         if flow.response is not None:
             return
-        exec_id = self.exec_of_client.get(flow.client_conn.id) or execution_of(
-            flow.request.headers.get("proxy-authorization")
-        )
-        flow.request.headers.pop("proxy-authorization", None)
-        flow.metadata["airlock_exec"] = exec_id
+        exec_id = self._identify(flow)
+        if exec_id is None:
+            return self._refuse_identity(flow)
         self.registry.refresh()
         req = flow.request
-        host = req.host
+        # A pinned connection carries the checked address as its host; judge the name it stands for.
+        host = self.pinned_name.get(flow.server_conn.id) or destination.normalise_host(req.host)
+        port, scheme = req.port, req.scheme
+        base = {"method": req.method, "host": host, "port": port, "path": req.path.split("?", 1)[0]}
+        mismatch = destination.binding_error(
+            host, port, scheme, req.headers.get_all("host"),
+            req.authority if req.http_version == "HTTP/2.0" else None,
+            flow.client_conn.sni, scheme == "https",
+        )
+        if mismatch:
+            synthetic(flow, 421, "deny", f"airlock: misdirected request: {mismatch}. Send it to the host it names.")
+            self.events.record("deny", exec_id, **base, reason=f"misdirected: {mismatch}")
+            return
         api = api_for_host(self.registry.active(), host)
         req.headers["user-agent"] = USER_AGENT
         if api is None:
-            if ctx.options.airlock_open_egress:
-                flow.metadata["airlock_api"] = None
-                return
-            return self._deny(flow, exec_id, host)
+            if not ctx.options.airlock_open_egress:
+                return self._deny(flow, exec_id, host, "host not allowlisted",
+                                  f"egress to '{host}' is not allowed: no active API in apis/ lists this domain")
+            flow.metadata["airlock_api"] = None
+            return await self._check_open_destination(flow, exec_id, host, port)
         flow.metadata["airlock_api"] = api.name
-        base = {"api": api.name, "method": req.method, "host": host, "path": req.path.split("?", 1)[0]}
+        base["api"] = api.name
+
+        transport = destination.transport_for(api, scheme, port)
+        if not transport.allowed:
+            synthetic(flow, 403, "deny", f"airlock: {transport.reason}")
+            self.events.record("deny", exec_id, **base, reason=f"{scheme} on port {port} not allowed")
+            return
+        if api.credentials and "websocket" in req.headers.get("upgrade", "").lower():
+            synthetic(flow, 403, "deny",
+                      f"airlock: WebSocket is not allowed to API '{api.name}': its messages cannot be checked for credentials")
+            self.events.record("deny", exec_id, **base, reason="websocket to an API with credentials")
+            return
 
         restricted = restricted_method(api, req.method, req.headers.items(multi=True), req.query.items(multi=True))
         if restricted:
@@ -142,6 +251,14 @@ class AirlockEgress:
             return
 
         result = inject(api, req.method, req.path, req.headers.items(multi=True), req.query.items(multi=True))
+        if result.used and not transport.tls:
+            synthetic(
+                flow, 403, "deny",
+                f"airlock: credentials travel only over HTTPS: {', '.join(result.used)} would cross the network in "
+                f"cleartext on http://{host}:{port}. Use an https:// URL.",
+            )
+            self.events.record("deny", exec_id, **base, reason="credential over plain HTTP", credentials=result.used)
+            return
         redactions = 0
         headers, query = [], []
         for key, value in result.headers:
@@ -173,14 +290,66 @@ class AirlockEgress:
         flow.metadata["airlock_echoes"] = result.echoes
         flow.metadata["airlock_outbound"] = {"credentials": result.used, "redactions": redactions}
 
-    def _deny(self, flow, exec_id, host):
-        synthetic(
-            flow, 403, "deny", f"airlock: egress to '{host}' is not allowed: no active API in apis/ lists this domain"
-        )
-        self.events.record("deny", exec_id, method=flow.request.method, host=host, reason="host not allowlisted")
+    def _deny(self, flow, exec_id, host, reason, message):
+        synthetic(flow, 403, "deny", f"airlock: {message}")
+        self.events.record("deny", exec_id, method=flow.request.method, host=host, port=flow.request.port, reason=reason)
+
+    async def _check_open_destination(self, flow, exec_id, host, port):
+        """Open egress reaches public addresses only; server_connect enforces it again at connect time."""
+        refusal = await self._non_public_reason(host, port)
+        if refusal:
+            self._deny(flow, exec_id, host, "non-public destination",
+                       f"egress to '{host}' is not allowed: {refusal}. Open egress reaches public addresses only.")
+
+    async def _non_public_reason(self, host, port):
+        """Why `host` may not be reached in open-egress mode, or None; resolves names first."""
+        try:
+            addresses = sorted(set(await self.resolve(host, port)))
+        except OSError as err:
+            return f"it does not resolve ({err})"
+        blocked = [a for a in addresses if destination.non_public(a, self.allowed_networks)]
+        if not addresses or blocked:
+            return f"it resolves to a non-public address ({', '.join(blocked) or 'none'})"
+        return None
+
+    async def server_connect(self, data):
+        """The last word before a socket opens: bind the upstream SNI to the judged host (never the
+        client's), and in open egress resolve once, refuse non-public addresses, and pin the address
+        so a second DNS answer cannot differ (rebinding)."""
+        try:
+            host, port = data.server.address
+            host = destination.normalise_host(host)
+            if not destination.is_ip(host):
+                data.server.sni = host
+            if api_for_host(self.registry.active(), host) is not None:
+                return
+            if not ctx.options.airlock_open_egress:
+                data.server.error = f"{host} is not allowlisted"
+                return
+            addresses = await self.resolve(host, port)
+            blocked = [a for a in addresses if destination.non_public(a, self.allowed_networks)]
+            if not addresses or blocked:
+                data.server.error = f"{host} resolves to a non-public address"
+                self.events.record("deny", host=host, port=port, reason="non-public destination at connect")
+                return
+            self.pinned_name[data.server.id] = host
+            data.server.address = (addresses[0], port)
+        except Exception as err:  # noqa: BLE001 - refuse the connection rather than open it unchecked
+            data.server.error = f"airlock could not check the destination: {err}"
+
+    def tcp_start(self, flow):
+        # Anything that is not HTTP would pass unjudged and unscrubbed: never relay raw TCP.
+        flow.kill()
+        self.events.record("deny", reason="raw TCP is not relayed")
+
+    def websocket_start(self, flow):
+        api = api_for_host(self.registry.active(), flow.request.host)
+        if api is not None and api.credentials:
+            flow.kill()
 
     # --- responses ------------------------------------------------------------------------
 
+    @fail_closed
     def response(self, flow):
         if flow.metadata.get("airlock_synthetic"):
             return

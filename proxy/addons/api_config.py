@@ -42,6 +42,9 @@ class Api:
     restricted: frozenset
     redact: tuple
     active: bool = True
+    # HTTPS ports (credentials only over TLS to these) and plain-HTTP ports (never credentials).
+    ports: frozenset = frozenset({443})
+    plain_http_ports: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ def parse_api(name, file, text, validator, environ=os.environ, read_file=read_te
         restricted=frozenset(data.get("restrictedMethods", [])),
         redact=tuple(data.get("redact", [])),
         active=data.get("active", True),
+        ports=frozenset(data.get("ports", [443])),
+        plain_http_ports=frozenset(data.get("plainHttpPorts", [])),
     )
 
 

@@ -1,10 +1,18 @@
+import asyncio
+import base64
+import ipaddress
 import json
 import os
 import sys
+import time
 
 import pytest
+from mitmproxy.test import taddons, tflow, tutils
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "addons"))
+
+import airlock_egress  # noqa: E402
+import execution_identity  # noqa: E402
 
 SECRET = "sk_test_51HqLyjWDarjtT1zdp7dc"
 OTHER_SECRET = "ghp_0123456789abcdefABCDEF"
@@ -35,6 +43,8 @@ PAYMENTS = {
     },
     "restrictedMethods": ["DELETE"],
     "redact": ["jane@example.com"],
+    "ports": [443, 8443],
+    "plainHttpPorts": [8080],
 }
 
 TRACKER = {
@@ -52,3 +62,73 @@ def apis_dir(tmp_path, monkeypatch):
     write_api(tmp_path, "payments", PAYMENTS)
     write_api(tmp_path, "tracker", TRACKER)
     return tmp_path
+
+
+KEY = b"0123456789abcdef" * 4
+EXEC = "ab" * 16
+
+
+def auth(exec_id=EXEC, expires=None, key=KEY):
+    token = execution_identity.mint(key, exec_id, expires or int(time.time()) + 60)
+    return "Basic " + base64.b64encode(f"airlock:{token}".encode()).decode()
+
+
+def run(hook, flow):
+    """Hooks are coroutines (DNS look-ups in open egress); drive one to its end."""
+    result = hook(flow)
+    if asyncio.iscoroutine(result):
+        asyncio.run(result)
+
+
+# A stand-in DNS: names under .public.test are public, .inside.test private, the rest fail.
+ADDRESSES = {"elsewhere.test": ["93.184.215.14"], "metadata.test": ["169.254.169.254"],
+             "lan.test": ["10.1.2.3"], "mixed.test": ["93.184.215.14", "127.0.0.1"], "mapped.test": ["::ffff:127.0.0.1"]}
+
+
+async def fake_resolve(host, port):
+    if host in ADDRESSES:
+        return ADDRESSES[host]
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        raise OSError("name does not resolve") from None
+
+
+def write_key(tmp_path):
+    key = tmp_path / "auth-key"
+    key.write_bytes(KEY + b"\n")
+    return key
+
+
+@pytest.fixture
+def addon(apis_dir, tmp_path):
+    instance = airlock_egress.AirlockEgress(resolver=fake_resolve)
+    events = tmp_path / "events"
+    events.mkdir()
+    key = write_key(tmp_path)
+    with taddons.context(instance) as tctx:
+        tctx.configure(instance, airlock_apis_dir=str(apis_dir), airlock_events_dir=str(events), airlock_auth_key=str(key))
+        instance.tctx = tctx
+        instance.events_path = events
+        yield instance
+
+
+def flow_to(host, path="/v1/x", method="GET", headers=(), content=b"", port=443, scheme="https", sni=None,
+            proxy_auth=True, host_header=True):
+    headers = list(headers)
+    if host_header and not any(k.lower() == "host" for k, _ in headers):
+        headers.append(("Host", host if port == {"https": 443, "http": 80}[scheme] else f"{host}:{port}"))
+    if proxy_auth:
+        headers.append(("Proxy-Authorization", auth() if proxy_auth is True else proxy_auth))
+    req = tutils.treq(host=host, port=port, scheme=scheme.encode(), path=path.encode(), method=method.encode(),
+                      headers=[(k.encode(), v.encode()) for k, v in headers], content=content)
+    flow = tflow.tflow(req=req)
+    flow.client_conn.sni = (sni or host) if scheme == "https" else None
+    return flow
+
+
+def connect_to(host, port=443, proxy_auth=True):
+    headers = [(b"proxy-authorization", (auth() if proxy_auth is True else proxy_auth).encode())] if proxy_auth else []
+    return tflow.tflow(req=tutils.treq(method=b"CONNECT", host=host, port=port, path=b"", scheme=b"",
+                                       authority=f"{host}:{port}".encode(), headers=headers, content=b""))

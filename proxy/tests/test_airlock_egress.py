@@ -2,66 +2,46 @@
 import gzip
 import json
 
-import pytest
 from mitmproxy.test import taddons, tflow, tutils
 
 import airlock_egress
-from conftest import SECRET
-
-
-@pytest.fixture
-def addon(apis_dir, tmp_path):
-    instance = airlock_egress.AirlockEgress()
-    events = tmp_path / "events"
-    events.mkdir()
-    with taddons.context(instance) as tctx:
-        tctx.configure(instance, airlock_apis_dir=str(apis_dir), airlock_events_dir=str(events))
-        instance.tctx = tctx
-        instance.events_path = events
-        yield instance
-
-
-def flow_to(host, path="/v1/x", method="GET", headers=(), content=b""):
-    req = tutils.treq(host=host, port=443, scheme=b"https", path=path.encode(), method=method.encode(),
-                      headers=[(k.encode(), v.encode()) for k, v in headers], content=content)
-    return tflow.tflow(req=req)
-
+from conftest import EXEC, SECRET, auth, connect_to, flow_to, run, write_key  # noqa: F401
 
 def test_starts_with_a_broken_config_present_and_reports_it(apis_dir, tmp_path, capsys):
     (apis_dir / "broken").mkdir()
     (apis_dir / "broken" / "config.json").write_text('{"description": "x"}')
     instance = airlock_egress.AirlockEgress()
     with taddons.context(instance) as tctx:
-        tctx.configure(instance, airlock_apis_dir=str(apis_dir))
+        tctx.configure(instance, airlock_apis_dir=str(apis_dir), airlock_auth_key=str(write_key(tmp_path)))
         assert sorted(a.name for a in instance.registry.active()) == ["payments", "tracker"]
     out = capsys.readouterr().out
     assert '"decision":"config-invalid"' in out and "broken/config.json" in out
 
 
 def test_refuses_a_connect_to_a_host_no_api_lists(addon):
-    flow = tflow.tflow(req=tutils.treq(method=b"CONNECT", host="evil.test", port=443, path=b"", scheme=b"", authority=b"evil.test:443"))
-    addon.http_connect(flow)
+    flow = connect_to("evil.test")
+    run(addon.http_connect, flow)
     assert flow.response.status_code == 403
     assert flow.response.headers["x-airlock-decision"] == "deny"
 
 
 def test_refuses_a_request_to_a_host_no_api_lists_whatever_its_host_header(addon):
-    flow = flow_to("evil.test", headers=[("Host", "api.pay.test")])
-    addon.request(flow)
+    flow = flow_to("evil.test", headers=[("Host", "evil.test")])
+    run(addon.request, flow)
     assert flow.response.status_code == 403
 
 
 def test_allows_any_host_with_open_egress_but_injects_nothing(addon):
     addon.tctx.configure(addon, airlock_open_egress=True)
     flow = flow_to("elsewhere.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
-    addon.request(flow)
+    run(addon.request, flow)
     assert flow.response is None
     assert flow.request.headers["authorization"] == "Bearer PAY_API_TOKEN"
 
 
 def test_injects_the_credential_and_normalises_the_user_agent(addon):
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN"), ("User-Agent", "Deno/2")])
-    addon.request(flow)
+    run(addon.request, flow)
     assert flow.response is None
     assert flow.request.headers["authorization"] == f"Bearer {SECRET}"
     assert flow.request.headers["user-agent"] == "airlock-proxy"
@@ -70,29 +50,29 @@ def test_injects_the_credential_and_normalises_the_user_agent(addon):
 def test_leaves_a_name_in_the_body_literal(addon):
     flow = flow_to("api.pay.test", method="POST", headers=[("Authorization", "Bearer PAY_API_TOKEN")],
                    content=b'{"comment":"my token is PAY_API_TOKEN"}')
-    addon.request(flow)
+    run(addon.request, flow)
     assert flow.request.content == b'{"comment":"my token is PAY_API_TOKEN"}'
 
 
 def test_redacts_a_configured_string_in_the_body(addon):
     flow = flow_to("api.pay.test", method="POST", content=b'{"email":"jane@example.com"}')
-    addon.request(flow)
+    run(addon.request, flow)
     assert flow.request.content == b'{"email":"[REDACTED]"}'
 
 
 def test_answers_a_restricted_method_with_a_permanent_403(addon):
     flow = flow_to("api.pay.test", method="POST", headers=[("X-HTTP-Method-Override", "DELETE")])
-    addon.request(flow)
+    run(addon.request, flow)
     assert flow.response.status_code == 403
     assert b"permanent" in flow.response.content
 
 
 def test_scrubs_a_gzipped_echo_of_the_secret(addon):
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
-    addon.request(flow)
+    run(addon.request, flow)
     body = f'{{"you_sent":"Bearer {SECRET}"}}'.encode()
     flow.response = tutils.tresp(content=gzip.compress(body), headers=[(b"content-encoding", b"gzip"), (b"x-echo", SECRET.encode())])
-    addon.response(flow)
+    run(addon.response, flow)
     assert flow.response.get_content() == b'{"you_sent":"Bearer PAY_API_TOKEN"}'
     assert flow.response.headers["x-echo"] == "PAY_API_TOKEN"
     assert flow.response.headers["content-encoding"] == "gzip"
@@ -100,22 +80,20 @@ def test_scrubs_a_gzipped_echo_of_the_secret(addon):
 
 def test_blocks_a_response_it_cannot_decode(addon):
     flow = flow_to("api.pay.test")
-    addon.request(flow)
+    run(addon.request, flow)
     flow.response = tutils.tresp(content=b"\x00garbage", headers=[(b"content-encoding", b"gzip")])
-    addon.response(flow)
+    run(addon.response, flow)
     assert flow.response.status_code == 502
     assert flow.response.headers["x-airlock-decision"] == "block"
 
 
 def test_records_events_per_execution_with_names_only(addon):
-    import base64
-    exec_id = "ab" * 16
-    auth = "Basic " + base64.b64encode(f"airlock:{exec_id}".encode()).decode()
-    flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN"), ("Proxy-Authorization", auth)])
-    addon.request(flow)
+    exec_id = EXEC
+    flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
+    run(addon.request, flow)
     assert "proxy-authorization" not in flow.request.headers
     flow.response = tutils.tresp(content=b"ok")
-    addon.response(flow)
+    run(addon.response, flow)
     lines = (addon.events_path / f"{exec_id}.jsonl").read_text().splitlines()
     assert len(lines) == 1
     entry = json.loads(lines[0])
@@ -125,12 +103,10 @@ def test_records_events_per_execution_with_names_only(addon):
 
 
 def test_records_a_scrubbed_echo_as_one_scrub_line(addon):
-    import base64
     exec_id = "cd" * 16
-    auth = "Basic " + base64.b64encode(f"airlock:{exec_id}".encode()).decode()
-    flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN"), ("Proxy-Authorization", auth)])
-    addon.request(flow)
+    flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")], proxy_auth=auth(exec_id))
+    run(addon.request, flow)
     flow.response = tutils.tresp(content=SECRET.encode())
-    addon.response(flow)
+    run(addon.response, flow)
     entry = json.loads((addon.events_path / f"{exec_id}.jsonl").read_text())
     assert entry["decision"] == "scrub" and entry["scrubbed"] == 1

@@ -33,6 +33,8 @@ export const TEST_SECRETS = {
 export const FAKE_API_CONFIG = {
   description: "The fake upstream API of the test suite (echoes requests).",
   domains: ["api.fake.test"],
+  // Plain HTTP on 8000 is allowed, but never with a credential (the proxy refuses the name there).
+  plainHttpPorts: [8000],
   credentials: {
     FAKE_API_TOKEN: {
       description: "Bearer token",

@@ -3,7 +3,8 @@ import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callTool, connect, execute } from "../helpers/mcp.ts";
-import { writeApiConfig } from "../helpers/stack.ts";
+import { mintProxyToken } from "../helpers/proxy-token.ts";
+import { execIn, writeApiConfig } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 const LATE = { description: "Added while the gateway runs.", domains: ["late.fake.test"] };
@@ -68,12 +69,13 @@ describe("live reload of apis/", { timeout: 90_000 }, () => {
     await eventually(async () => expect(await status("https://late.fake.test/echo")).toBe("200"));
     await rm(path.join(stack.apisDir, "late"), { recursive: true });
     expect((await listed()).apis.map((a) => a.name)).not.toContain("late");
-    // Bypass Deno's layer to see the proxy's own decision.
-    const { execIn } = await import("../helpers/stack.ts");
+    // Bypass Deno's layer to see the proxy's own decision (with a token, as a broken Deno could mint).
+    const { token } = await mintProxyToken(stack);
+    const auth = Buffer.from(`airlock:${token}`).toString("base64");
     await eventually(async () => {
       const r = await execIn(stack, "sandbox", ["env", "DENO_DIR=/tmp/deno-test", "deno", "eval", "--quiet",
         `const conn = await Deno.connect({ hostname: "proxy", port: 8080 });
-         await conn.write(new TextEncoder().encode("CONNECT late.fake.test:443 HTTP/1.1\\r\\nHost: late.fake.test:443\\r\\n\\r\\n"));
+         await conn.write(new TextEncoder().encode("CONNECT late.fake.test:443 HTTP/1.1\\r\\nHost: late.fake.test:443\\r\\nProxy-Authorization: Basic ${auth}\\r\\n\\r\\n"));
          const buf = new Uint8Array(512); const n = await conn.read(buf);
          console.log(new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\\r\\n")[0]);`]);
       expect(r.stdout).toMatch(/^HTTP\/1\.1 403/);

@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
+import { mintProxyToken, proxyUrl } from "../helpers/proxy-token.ts";
 import { execIn } from "../helpers/stack.ts";
 
 const stack = inject("stack");
@@ -27,12 +28,21 @@ describe("network egress", { timeout: 60_000 }, () => {
     await client.close();
   });
 
-  it("should reach an allowlisted API through the proxy", async () => {
-    const result = await execute(
-      client,
-      'const r = await fetch("http://api.fake.test:8000/hello?x=1"); const j = await r.json(); console.log(r.status, j.method, j.path + j.query)',
-    );
-    expect(result.stdout).toBe("200 GET /hello?x=1\n");
+  it("should reach an allowlisted API through the proxy, over HTTPS and on a listed plain-HTTP port", async () => {
+    for (const url of ["https://api.fake.test/hello?x=1", "http://api.fake.test:8000/hello?x=1"]) {
+      const result = await execute(
+        client,
+        `const r = await fetch("${url}"); const j = await r.json(); console.log(r.status, j.method, j.path + j.query)`,
+      );
+      expect(result.stdout).toBe("200 GET /hello?x=1\n");
+    }
+  });
+
+  it("should narrow Deno's allowlist to the API's ports", async () => {
+    for (const url of ["https://api.fake.test:8443/", "http://api.fake.test/", "https://other.fake.test:8000/"]) {
+      const result = await execute(client, `await fetch("${url}")`);
+      expect(result.stderr).toContain("NotCapable");
+    }
   });
 
   it("should refuse a host no API lists, at Deno's permission layer", async () => {
@@ -51,9 +61,19 @@ describe("network egress", { timeout: 60_000 }, () => {
     expect(result.outcome).toBe("error");
   });
 
-  it("should have the proxy refuse a non-allowlisted host even when Deno would allow it", async () => {
+  it("should have the proxy refuse a client that holds no execution token", async () => {
     const result = await denoUnrestricted(
-      `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
+      `const c = Deno.createHttpClient({ proxy: { url: "${proxyUrl()}" } });
+       const r = await fetch("http://api.fake.test:8000/", { client: c });
+       console.log(r.status);`,
+    );
+    expect(result.stdout.trim()).toBe("407");
+  });
+
+  it("should have the proxy refuse a non-allowlisted host even when Deno would allow it", async () => {
+    const { token } = await mintProxyToken(stack);
+    const result = await denoUnrestricted(
+      `const c = Deno.createHttpClient({ proxy: { url: "${proxyUrl(token)}" } });
        const r = await fetch("http://unlisted.fake.test:8000/", { client: c });
        console.log(r.status, await r.text());`,
     );
@@ -62,9 +82,11 @@ describe("network egress", { timeout: 60_000 }, () => {
   });
 
   it("should have the proxy refuse a CONNECT tunnel to a non-allowlisted host", async () => {
+    const { token } = await mintProxyToken(stack);
+    const auth = Buffer.from(`airlock:${token}`).toString("base64");
     const result = await denoUnrestricted(
       `const conn = await Deno.connect({ hostname: "proxy", port: 8080 });
-       await conn.write(new TextEncoder().encode("CONNECT unlisted.fake.test:8000 HTTP/1.1\\r\\nHost: unlisted.fake.test:8000\\r\\n\\r\\n"));
+       await conn.write(new TextEncoder().encode("CONNECT unlisted.fake.test:8000 HTTP/1.1\\r\\nHost: unlisted.fake.test:8000\\r\\nProxy-Authorization: Basic ${auth}\\r\\n\\r\\n"));
        const buf = new Uint8Array(512); const n = await conn.read(buf);
        console.log(new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\\r\\n")[0]);`,
     );
@@ -72,8 +94,9 @@ describe("network egress", { timeout: 60_000 }, () => {
   });
 
   it("should have the proxy judge the real destination, not a spoofed Host header", async () => {
+    const { token } = await mintProxyToken(stack);
     const result = await denoUnrestricted(
-      `const c = Deno.createHttpClient({ proxy: { url: "http://proxy:8080" } });
+      `const c = Deno.createHttpClient({ proxy: { url: "${proxyUrl(token)}" } });
        const r = await fetch("http://unlisted.fake.test:8000/", { client: c, headers: { Host: "api.fake.test" } });
        console.log(r.status);`,
     );

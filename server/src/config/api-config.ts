@@ -23,6 +23,7 @@ export const credentialName = z.string().regex(/^[A-Z][A-Z0-9_]{5,63}$/, {
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 const method = z.enum(HTTP_METHODS);
+const port = z.number().int().min(1).max(65535);
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: "must be an HTTP header name" });
 
 const valueSource = z.union([
@@ -42,7 +43,7 @@ const credential = z
       .array(z.string().regex(/^\/[^\s]{0,255}$/))
       .max(32)
       .optional()
-      .describe("Only for these URL paths; a trailing * matches any rest (default: all)"),
+      .describe("Only for these URL paths, matched whole segments at a time: '/v1/charges*' matches /v1/charges and anything under it (default: all)"),
   })
   .strict();
 
@@ -50,6 +51,17 @@ export const apiConfigSchema = z
   .object({
     description: z.string().min(1).max(2000).describe("What the API is for; the model reads it"),
     domains: z.array(hostname).min(1).max(64).describe("Exact hostnames the code may reach"),
+    ports: z
+      .array(port)
+      .min(1)
+      .max(16)
+      .default([443])
+      .describe("HTTPS ports the code may reach on these domains; credentials travel only over TLS to these"),
+    plainHttpPorts: z
+      .array(port)
+      .max(16)
+      .default([])
+      .describe("Ports where plain http:// is allowed; no credential is ever injected there (a name is refused)"),
     credentials: z.record(credentialName, credential).default({}).describe("Credential name -> where and how it is injected"),
     referenceUrl: z.url().optional().describe("Where the API's documentation lives"),
     restrictedMethods: z.array(method).default([]).describe("Methods the proxy refuses on this API"),

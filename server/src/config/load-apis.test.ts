@@ -35,11 +35,11 @@ describe("API registry", () => {
     const registry = createApiRegistry(dir);
     await write("alpha", good("a.example.com"));
     await write("beta", good("b.example.com"));
-    expect(allowedHosts((await registry.load()).apis)).toEqual(["a.example.com", "b.example.com"]);
+    expect(allowedHosts((await registry.load()).apis)).toEqual(["a.example.com:443", "b.example.com:443"]);
     await write("alpha", '{"description": "oops"}');
     await rm(path.join(dir, "beta"), { recursive: true });
     const { apis, problems } = await registry.load();
-    expect(allowedHosts(apis)).toEqual(["a.example.com"]);
+    expect(allowedHosts(apis)).toEqual(["a.example.com:443"]);
     expect(problems[0]).toMatchObject({ field: "domains", keptLastGood: true });
   });
 
@@ -50,6 +50,13 @@ describe("API registry", () => {
     const { apis, problems } = await createApiRegistry(dir).load();
     expect(apis).toEqual([]);
     expect(problems).toMatchObject([{ field: "(folder name)" }]);
+  });
+
+  it("should allow each domain only on its API's HTTPS and plain-HTTP ports", async () => {
+    await write("alpha", JSON.stringify({ description: "a", domains: ["a.example.com"], ports: [443, 8443], plainHttpPorts: [8000] }));
+    expect(allowedHosts((await createApiRegistry(dir).load()).apis)).toEqual([
+      "a.example.com:443", "a.example.com:8000", "a.example.com:8443",
+    ]);
   });
 
   it("should leave inactive APIs out of the allowlist", async () => {

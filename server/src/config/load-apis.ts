@@ -97,7 +97,11 @@ export function parseOne(name: string, file: string, text: string): LoadedApi | 
   return { name, ...parsed.data };
 }
 
-/** Hostnames that executions may reach: the domains of every active API, deduplicated. */
+/** The `host:port` pairs executions may reach (Deno's --allow-net): every active API's domains on
+ *  its HTTPS and plain-HTTP ports, deduplicated. Deno would otherwise allow every port of a host. */
 export function allowedHosts(apis: LoadedApi[]): string[] {
-  return [...new Set(apis.filter((a) => a.active).flatMap((a) => a.domains))].sort();
+  const pairs = apis
+    .filter((a) => a.active)
+    .flatMap((a) => a.domains.flatMap((d) => [...a.ports, ...a.plainHttpPorts].map((p) => `${d}:${p}`)));
+  return [...new Set(pairs)].sort();
 }
