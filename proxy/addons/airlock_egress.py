@@ -13,12 +13,16 @@ import shutil
 import sys
 import time
 import traceback
+import urllib.parse
 
 from mitmproxy import ctx, exceptions, http
 
 sys.path.insert(0, os.path.dirname(__file__))
+import body_decoding  # noqa: E402
 import destination  # noqa: E402
+import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
+import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
 from egress_policy import (  # noqa: E402
@@ -27,8 +31,11 @@ from egress_policy import (  # noqa: E402
     api_for_host,
     inject,
     redact,
-    restricted_method,
 )
+
+# Request bodies larger than this are not parsed for a method override: one is then assumed
+# possible (fail closed) where it matters. Parsing is linear but slow in Python.
+OVERRIDE_BODY_LIMIT = 8 << 20
 
 
 def synthetic(flow, status, decision, message, headers=()):
@@ -240,17 +247,41 @@ class AirlockEgress:
             self.events.record("deny", exec_id, **base, reason="websocket to an API with credentials")
             return
 
-        restricted = restricted_method(api, req.method, req.headers.items(multi=True), req.query.items(multi=True))
+        kept, stripped = path_scope.strip_url_override_headers(req.headers.items(multi=True))
+        if stripped:
+            # A front end may route by these instead of the path the scope was judged on.
+            req.headers.clear()
+            for key, value in kept:
+                req.headers.add(key, value)
+            base["stripped"] = stripped
+        methods = self._effective_methods(api, req)
+        restricted = effective_method.restricted_hit(api.restricted, methods)
         if restricted:
+            what = ("a method override that cannot be ruled out (the body cannot be read)"
+                    if restricted == effective_method.UNKNOWN else restricted)
             synthetic(
                 flow, 403, "restrict",
-                f"airlock: {restricted} is restricted on API '{api.name}' by the operator's configuration. "
+                f"airlock: {what} is restricted on API '{api.name}' by the operator's configuration. "
                 "This is permanent configuration, not a transient error: do not retry.",
             )
             self.events.record("restrict", exec_id, **base, restricted=restricted)
             return
 
-        result = inject(api, req.method, req.path, req.headers.items(multi=True), req.query.items(multi=True))
+        views = [path_scope.analyse_path(req.path)]
+        if "destination" in req.headers:
+            # WebDAV COPY/MOVE act on a second path: it must be in scope too.
+            views.append(path_scope.analyse_path(urllib.parse.urlsplit(req.headers["destination"]).path or "/"))
+        ambiguous = next((v.ambiguous for v in views if v.ambiguous), None)
+        headers_in, query_in = req.headers.items(multi=True), req.query.items(multi=True)
+        if ambiguous and inject(api, headers_in, query_in).used:
+            synthetic(
+                flow, 403, "deny",
+                f"airlock: the path is ambiguous ({ambiguous}): servers may read it differently, so no credential "
+                "is injected into it. Write the path plainly (no encoded slashes, dot segments or ';' parameters).",
+            )
+            self.events.record("deny", exec_id, **base, reason=f"ambiguous path: {ambiguous}")
+            return
+        result = inject(api, headers_in, query_in, in_scope=lambda cred: cred.in_scope(methods, views))
         if result.used and not transport.tls:
             synthetic(
                 flow, 403, "deny",
@@ -276,6 +307,13 @@ class AirlockEgress:
                 req.headers.add(key, value)
         if query != list(req.query.items(multi=True)):
             req.query = query
+        if api.redact:
+            # A help for well-behaved code, not a boundary: code can always encode what it sends.
+            path, sep, rest = req.path.partition("?")
+            path, hits = redact(path, api.redact)
+            if hits:
+                req.path = path + sep + rest
+                redactions += hits
         if api.redact and req.raw_content:
             try:
                 body = req.get_content(strict=True)
@@ -289,6 +327,21 @@ class AirlockEgress:
                 redactions += hits
         flow.metadata["airlock_echoes"] = result.echoes
         flow.metadata["airlock_outbound"] = {"credentials": result.used, "redactions": redactions}
+
+    def _effective_methods(self, api, req):
+        """Every method the upstream might act on. The body is read only where the answer matters:
+        the API restricts methods, or a credential is scoped by method."""
+        headers, query = req.headers.items(multi=True), req.query.items(multi=True)
+        if not api.restricted and all(c.methods is None for c in api.credentials):
+            return effective_method.effective_methods(req.method, headers, query, None, None)
+        body = None
+        if req.raw_content:
+            try:
+                body = body_decoding.decode_body(req.raw_content, req.headers.get("content-encoding"), OVERRIDE_BODY_LIMIT)
+            except body_decoding.UndecodableBody:
+                return effective_method.effective_methods(req.method, headers, query, None, None) | {effective_method.UNKNOWN}
+        # Two Content-Type headers make the body UNKNOWN inside effective_methods().
+        return effective_method.effective_methods(req.method, headers, query, req.headers.get("content-type"), body)
 
     def _deny(self, flow, exec_id, host, reason, message):
         synthetic(flow, 403, "deny", f"airlock: {message}")

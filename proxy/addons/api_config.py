@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 import jsonschema
 
+from effective_method import methods_in_scope
+from path_scope import path_in_scope, pattern_problem
+
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "api-config.schema.json")
 API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
@@ -26,12 +29,12 @@ class Credential:
     methods: frozenset | None
     paths: tuple | None
 
-    def in_scope(self, method, path):
-        if self.methods is not None and method.upper() not in self.methods:
+    def in_scope(self, methods, views):
+        """Every method the upstream might act on, and every path it might act on (the request's,
+        and a WebDAV Destination's), must be within this credential's scope."""
+        if not methods_in_scope(self.methods, methods):
             return False
-        if self.paths is None:
-            return True
-        return any(path_matches(pattern, path) for pattern in self.paths)
+        return all(path_in_scope(self.paths, view) for view in views)
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,6 @@ class Problem:
     file: str
     field: str
     message: str
-
-
-def path_matches(pattern, path):
-    """'/v1/charges*' matches '/v1/charges' and '/v1/charges/ch_1'; no * means exact."""
-    path = path.split("?", 1)[0]
-    if pattern.endswith("*"):
-        return path.startswith(pattern[:-1])
-    return path == pattern
 
 
 def load_validator(path=SCHEMA_PATH):
@@ -98,6 +93,10 @@ def parse_api(name, file, text, validator, environ=os.environ, read_file=read_te
         return Problem(file, ".".join(str(p) for p in err.absolute_path) or "(root)", err.message)
     credentials = []
     for cred_name, cred in sorted(data.get("credentials", {}).items()):
+        for i, pattern in enumerate(cred.get("paths", [])):
+            problem = pattern_problem(pattern)
+            if problem:
+                return Problem(file, f"credentials.{cred_name}.paths.{i}", problem)
         try:
             value = resolve_value(cred["value"], environ, read_file)
         except (OSError, ValueError) as err:

@@ -14,8 +14,6 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
-METHOD_OVERRIDE_HEADERS = ("x-http-method-override", "x-http-method", "x-method-override")
-METHOD_OVERRIDE_PARAMS = ("_method", "method")
 USER_AGENT = "airlock-proxy"
 REDACTED = "[REDACTED]"
 
@@ -30,17 +28,6 @@ def api_for_host(apis, host):
     for api in apis:
         if host in api.domains:
             return api
-    return None
-
-
-def restricted_method(api, method, headers, query):
-    """The restricted method this request uses, directly or through an override; else None."""
-    candidates = [method.upper()]
-    candidates += [v.strip().upper() for k, v in headers if k.lower() in METHOD_OVERRIDE_HEADERS]
-    candidates += [v.strip().upper() for k, v in query if k.lower() in METHOD_OVERRIDE_PARAMS]
-    for candidate in candidates:
-        if candidate in api.restricted:
-            return candidate
     return None
 
 
@@ -74,10 +61,11 @@ def _swap_basic(value, cred):
     return f"{scheme} {real}", True, (real, token.strip())
 
 
-def inject(api, method, path, headers, query):
-    """Returns the rewritten headers and query of a request to `api`."""
+def inject(api, headers, query, in_scope=lambda cred: True):
+    """Returns the rewritten headers and query of a request to `api`, injecting only the
+    credentials `in_scope` accepts (by default all: a dry run to see what would be injected)."""
     result = Injection(headers=list(headers), query=list(query))
-    in_scope = [c for c in api.credentials if c.in_scope(method, path)]
+    in_scope = [c for c in api.credentials if in_scope(c)]
     for i, (key, value) in enumerate(result.headers):
         lower = key.lower()
         for cred in in_scope:

@@ -173,5 +173,31 @@ describe("the credential boundary", { timeout: 120_000 }, () => {
       expect(seen.map((r) => r.path)).toEqual(["/redirect"]);
       expect(seen[0]!.headers["x-file-token"]).toBe(TEST_SECRETS.FAKE_FILE_TOKEN);
     });
+
+    it("should refuse a restricted method hidden in a JSON body's _method, before anything is sent", async () => {
+      const m = marker();
+      const result = await execute(client, fetchCode(`https://api.fake.test/v1/items?${m}`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ _method: "DELETE" }),
+      }));
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 403, body: expect.stringContaining("DELETE is restricted") });
+      expect(await receivedWith(stack, m)).toEqual([]);
+    });
+
+    it.each([
+      ["an encoded slash", "/v1/charges%2F..%2Frefunds"],
+      ["a ';' parameter", "/v1/charges;jsessionid=1"],
+    ])("should refuse a scoped credential on a path with %s", async (_what, path) => {
+      const m = marker();
+      const result = await execute(client, fetchCode(`https://api.fake.test${path}?${m}`, { headers: { "X-Scoped-Token": "FAKE_SCOPED_TOKEN" } }));
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 403, body: expect.stringContaining("ambiguous") });
+      expect(await receivedWith(stack, m)).toEqual([]);
+    });
+
+    it("should not inject a scoped credential one character past its scope's segment", async () => {
+      const m = marker();
+      await execute(client, fetchCode(`https://api.fake.test/v1/charges-admin?${m}`, { headers: { "X-Scoped-Token": "FAKE_SCOPED_TOKEN" } }));
+      const [seen] = await receivedWith(stack, m);
+      expect(seen!.headers["x-scoped-token"]).toBe("FAKE_SCOPED_TOKEN");
+    });
   });
 });

@@ -40,7 +40,13 @@ const credential = z
     value: valueSource.describe("Where the proxy reads the real value"),
     methods: z.array(method).max(7).optional().describe("Only for these methods (default: all)"),
     paths: z
-      .array(z.string().regex(/^\/[^\s]{0,255}$/))
+      .array(
+        // Plain paths only: no escapes, ';', '\\', '?', '#', empty or dot segments; '*' only at the end.
+        // The proxy refuses requests whose own path is that ambiguous wherever a credential would go.
+        z.string().regex(/^(?!.*\/\/)(?!.*\/\.+(?:\/|\*?$))\/[A-Za-z0-9._~!$&'()+,=:@\/-]{0,254}\*?$/, {
+          message: "must be a plain path like /v1/charges or /v1/charges* ('*' only at the end; no %, ;, \\, ?, #, // or dot segments)",
+        }),
+      )
       .max(32)
       .optional()
       .describe("Only for these URL paths, matched whole segments at a time: '/v1/charges*' matches /v1/charges and anything under it (default: all)"),
