@@ -45,6 +45,7 @@ exec mitmdump \
   --set connection_strategy=lazy \
   --set rawtcp=false \
   --set body_size_limit="${body_limit_mb}m" \
+  --set airlock_body_limit="$((body_limit_mb * 1048576))" \
   --set ssl_verify_upstream_trusted_ca="$upstream_ca" \
   --set termlog_verbosity=warn \
   --set flow_detail=0 \

@@ -16,6 +16,7 @@ import traceback
 import urllib.parse
 
 from mitmproxy import ctx, exceptions, http
+from mitmproxy import flow as flow_module
 
 sys.path.insert(0, os.path.dirname(__file__))
 import body_decoding  # noqa: E402
@@ -25,13 +26,21 @@ import execution_identity  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
-from egress_policy import (  # noqa: E402
-    USER_AGENT,
-    Scrubber,
-    api_for_host,
-    inject,
-    redact,
-)
+from response_stream import ResponseStream  # noqa: E402
+from egress_policy import USER_AGENT, api_for_host, inject, redact  # noqa: E402
+from header_names import HeaderNameCheck  # noqa: E402
+from secret_views import SecretScrubber  # noqa: E402
+
+# Response bodies up to this size are held whole and checked once; larger ones are released as
+# they are checked, behind an overlap window (response_stream.py).
+HOLD_BYTES = 1 << 20
+
+
+def window_for(scrubber):
+    """An overlap window longer than any form a view can decode into a secret: percent-encoding
+    of a JSON \\u escape is 8 bytes a character, base64 of that 11; 32 leaves room for stacking."""
+    return 32 * scrubber.longest + 256
+
 
 # Request bodies larger than this are not parsed for a method override: one is then assumed
 # possible (fail closed) where it matters. Parsing is linear but slow in Python.
@@ -46,6 +55,14 @@ def synthetic(flow, status, decision, message, headers=()):
         message + "\n",
         {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": decision, **dict(headers)},
     )
+
+
+def break_flow(flow):
+    """Aborts a flow whose headers already went out: the client sees a broken response."""
+    if flow.killable:
+        flow.kill()
+    else:
+        flow.error = flow_module.Error(flow_module.Error.KILLED_MESSAGE)
 
 
 def fail_closed(hook):
@@ -63,7 +80,14 @@ def fail_closed(hook):
                 method=flow.request.method, host=flow.request.host, reason=f"{type(err).__name__}: {err}",
             )
             print(traceback.format_exc(), file=sys.stderr)
-            synthetic(flow, 502, "block", f"airlock: the proxy could not check this {hook.__name__}, so it was refused")
+            message = f"the proxy could not check this {hook.__name__}, so it was refused"
+            if hook.__name__ == "responseheaders":
+                # A plain synthetic answer here would be overwritten by the upstream body.
+                self._block_early(flow, message)
+            elif hook.__name__ == "response" and flow.response is not None and flow.response.stream:
+                break_flow(flow)
+            else:
+                synthetic(flow, 502, "block", f"airlock: {message}")
 
     return guarded
 
@@ -86,15 +110,24 @@ class AirlockEgress:
         # Upstream connections pinned to a checked address (open egress): server id -> the name.
         self.pinned_name = {}
         self._scrubber = (None, None)
+        self._names = (None, None)
 
     def scrubber(self, echoes):
         """The scrubber for all loaded credentials, rebuilt only when the APIs change; a request
         that produced its own encoded forms (a Basic header) gets one with those added."""
         generation, cached = self._scrubber
         if generation != self.registry.generation:
-            cached = Scrubber(self.registry.all_credentials())
+            cached = SecretScrubber(self.registry.all_credentials())
             self._scrubber = (self.registry.generation, cached)
-        return Scrubber(self.registry.all_credentials(), echoes) if echoes else cached
+        return SecretScrubber(self.registry.all_credentials(), echoes) if echoes else cached
+
+    def header_names(self):
+        """The folded header-name check for all loaded credentials, rebuilt when the APIs change."""
+        generation, cached = self._names
+        if generation != self.registry.generation:
+            cached = HeaderNameCheck(self.registry.all_credentials())
+            self._names = (self.registry.generation, cached)
+        return cached
 
     def load(self, loader):
         loader.add_option("airlock_apis_dir", str, "/apis", "Folder holding apis/<name>/config.json")
@@ -105,6 +138,7 @@ class AirlockEgress:
             "Comma-separated CIDRs that open egress may reach although they are not public (default: none)",
         )
         loader.add_option("airlock_auth_key", str, "", "File holding the key that signs execution tokens")
+        loader.add_option("airlock_body_limit", int, 64 << 20, "Largest decoded response body, in bytes")
         loader.add_option(
             "airlock_ca_public", str, "", "Where to publish the proxy CA's public certificate for the sandbox"
         )
@@ -131,6 +165,10 @@ class AirlockEgress:
                 raise exceptions.OptionsError(f"airlock_apis_dir {ctx.options.airlock_apis_dir} is not a folder")
             self.registry = ApiRegistry(ctx.options.airlock_apis_dir, load_validator(), on_problem=self._problem)
         self.registry.refresh(force=True)
+
+    @property
+    def body_limit(self):
+        return ctx.options.airlock_body_limit
 
     def running(self):
         # Publish only the certificate: the CA's private key stays in the proxy's own volume.
@@ -227,6 +265,8 @@ class AirlockEgress:
             return
         api = api_for_host(self.registry.active(), host)
         req.headers["user-agent"] = USER_AGENT
+        # Only codings the proxy decodes exactly; anything else would be blocked on the way back.
+        req.headers["accept-encoding"] = "gzip, deflate, br, zstd"
         if api is None:
             if not ctx.options.airlock_open_egress:
                 return self._deny(flow, exec_id, host, "host not allowlisted",
@@ -403,36 +443,121 @@ class AirlockEgress:
     # --- responses ------------------------------------------------------------------------
 
     @fail_closed
+    def responseheaders(self, flow):
+        """Headers are checked before anything reaches the client; the body is then streamed
+        through a ResponseStream that decodes and scrubs it (see response_stream.py)."""
+        if flow.metadata.get("airlock_synthetic"):
+            return
+        resp = flow.response
+        scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
+        scrubbed, leaked = 0, False
+        headers = []
+        names = self.header_names()
+        for key, value in resp.headers.items(multi=True):
+            if names.shows_secret(key):
+                return self._block_early(flow, "a response header name carries a credential value")
+            key, count_k, leak_k = scrubber.scrub(key)
+            value, count_v, leak_v = scrubber.scrub(value)
+            scrubbed += count_k + count_v
+            leaked |= leak_k or leak_v
+            headers.append((key, value))
+        reason, count, leak = scrubber.scrub(resp.reason)
+        scrubbed += count
+        leaked |= leak
+        if leaked:
+            return self._block_early(flow, "the response headers carry an encoded credential value")
+        if scrubbed:
+            resp.reason = reason
+            resp.headers.clear()
+            for key, value in headers:
+                resp.headers.add(key, value)
+        flow.metadata["airlock_scrubbed"] = scrubbed
+        if flow.request.method.upper() == "HEAD" or resp.status_code in (204, 304) or resp.status_code < 200:
+            return
+        transfer = resp.headers.get("transfer-encoding", "").strip().lower()
+        if transfer not in ("", "chunked"):
+            # A transfer coding mitmproxy does not undo would reach the client as bytes the
+            # scrubber never saw decoded.
+            return self._block_early(flow, f"unsupported transfer coding {transfer!r}")
+        for stale in ("content-md5", "digest", "repr-digest"):
+            resp.headers.pop(stale, None)
+        try:
+            decoder = body_decoding.stream_decoder(resp.headers.get("content-encoding"), self.body_limit)
+        except body_decoding.UndecodableBody as err:
+            return self._block_early(flow, f"the response body cannot be decoded exactly: {err}")
+        length = resp.headers.get("content-length", "")
+        if length.isdigit() and int(length) <= HOLD_BYTES and len(resp.headers.get_all("content-length")) == 1:
+            # Small and of known size: held whole and checked in the response hook, where a leak
+            # can still become a readable 502 (a streamed response has sent its status already).
+            return
+        # The client gets identity bytes of a length only known at the end.
+        resp.headers.pop("content-encoding", None)
+        resp.headers.pop("content-length", None)
+        if flow.request.http_version.startswith("HTTP/1"):
+            resp.headers["transfer-encoding"] = "chunked"
+        resp.stream = ResponseStream(scrubber, decoder, window_for(scrubber), self.body_limit, HOLD_BYTES)
+
+    def _block_early(self, flow, reason):
+        """Answers 502 in place of a response whose headers are known but whose body is not read yet:
+        the upstream body is drained and dropped, and our message is what the client gets."""
+        message = f"airlock: response blocked: {reason}\n".encode()
+        base = self._response_base(flow)
+        flow.metadata["airlock_synthetic"] = True
+        flow.response = http.Response.make(
+            502, b"", {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": "block",
+                       "content-length": str(len(message))},
+        )
+        flow.response.stream = lambda chunk: [] if chunk else [message]
+        self.events.record("block", flow.metadata.get("airlock_exec"), **base, reason=reason)
+
+    def _response_base(self, flow):
+        return {"api": flow.metadata.get("airlock_api"), "method": flow.request.method, "host": flow.request.host,
+                "path": flow.request.path.split("?", 1)[0], "status": flow.response.status_code}
+
+    @fail_closed
     def response(self, flow):
         if flow.metadata.get("airlock_synthetic"):
             return
-        scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
         exec_id = flow.metadata.get("airlock_exec")
-        base = {"api": flow.metadata.get("airlock_api"), "method": flow.request.method, "host": flow.request.host,
-                "path": flow.request.path.split("?", 1)[0], "status": flow.response.status_code}
-        scrubbed, leaked = 0, False
-        headers = []
-        for key, value in flow.response.headers.items(multi=True):
-            value, count, leak = scrubber.scrub(value)
-            scrubbed += count
-            leaked |= leak
-            headers.append((key, value))
-        if scrubbed:
-            flow.response.headers.clear()
-            for key, value in headers:
-                flow.response.headers.add(key, value)
-        if flow.response.raw_content:
+        base = self._response_base(flow)
+        stream = flow.response.stream if isinstance(flow.response.stream, ResponseStream) else None
+        scrubbed = flow.metadata.get("airlock_scrubbed", 0) + (stream.scrubbed if stream else 0)
+        if stream is None and flow.response.raw_content:
             try:
-                body = flow.response.get_content(strict=True)
-            except ValueError:
-                return self._block(flow, exec_id, base, "the response body cannot be decoded, so it cannot be checked for secrets")
-            body, count, leak = scrubber.scrub(body)
-            leaked |= leak
-            if count:
-                scrubbed += count
-                flow.response.set_content(body)
-        if leaked:
-            return self._block(flow, exec_id, base, "the response carries an encoded credential value")
+                body = body_decoding.decode_body(flow.response.raw_content, flow.response.headers.get("content-encoding"), self.body_limit)
+            except body_decoding.UndecodableBody as err:
+                return self._block(flow, exec_id, base, f"the response body cannot be decoded exactly: {err}")
+            scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
+            body, count, leaked = scrubber.scrub(body)
+            if leaked:
+                return self._block(flow, exec_id, base, "the response carries an encoded credential value")
+            scrubbed += count
+            # Identity bytes, exactly what was checked: the client has nothing left to decode.
+            flow.response.headers.pop("content-encoding", None)
+            flow.response.raw_content = body
+            flow.response.headers["content-length"] = str(len(body))
+        if stream and stream.poisoned:
+            # Headers (and checked bytes) are already out: break the response so the client sees an
+            # error, never what the stream withheld.
+            break_flow(flow)
+            self.events.record("block", exec_id, **base, reason=stream.poisoned)
+            return
+        if flow.response.trailers:
+            scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
+            trailers = []
+            for key, value in flow.response.trailers.items(multi=True):
+                key, count_k, leak_k = scrubber.scrub(key)
+                value, count_v, leak_v = scrubber.scrub(value)
+                if leak_k or leak_v or self.header_names().shows_secret(key):
+                    break_flow(flow)
+                    self.events.record("block", exec_id, **base, reason="the response trailers carry an encoded credential value")
+                    return
+                scrubbed += count_k + count_v
+                trailers.append((key, value))
+            checked = http.Headers()
+            for key, value in trailers:
+                checked.add(key, value)
+            flow.response.trailers = checked
         # One line per request, written once its outcome is known.
         outbound = flow.metadata.get("airlock_outbound", {"credentials": [], "redactions": 0})
         if scrubbed:

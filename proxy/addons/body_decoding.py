@@ -1,4 +1,4 @@
-"""Strict Content-Encoding decoding of response bodies, so the scrubber sees exactly what the client gets.
+"""Strict Content-Encoding decoding of bodies, whole or streamed, so the scrubber sees exactly what the client gets.
 
 The proxy sends the client the bytes returned here with Content-Encoding removed: the client
 then has nothing left to decode, so it cannot decode differently from the scrubber. Everything
@@ -27,6 +27,11 @@ BROTLI_STEP = 8
 ZSTD_STEP = 256
 
 
+# The only codings there are: never a label looked up as a Python codec. x-gzip is gzip (RFC 9110
+# section 8.4.1.3 asks recipients to treat it so), decoded by the same strict decoder.
+CODINGS = frozenset({"identity", "gzip", "x-gzip", "deflate", "br", "zstd"})
+
+
 class UndecodableBody(ValueError):
     """The body cannot be decoded exactly; the response must be blocked."""
 
@@ -41,7 +46,7 @@ def content_codings(header):
     if len(tokens) > MAX_CODINGS:
         raise UndecodableBody(f"more than {MAX_CODINGS} content codings: {header!r}")
     for token in tokens:
-        if token not in _DECODERS:
+        if token not in CODINGS:
             raise UndecodableBody(f"unsupported content coding {token!r}")
     return tokens
 
@@ -49,118 +54,143 @@ def content_codings(header):
 def decode_body(raw, content_encoding, limit):
     """The identity bytes of `raw` sent with `content_encoding` (a header value; None or ''
     means identity), at most `limit` bytes long. Raises UndecodableBody otherwise."""
-    codings = content_codings(content_encoding)
-    data = bytes(raw)
+    decoder = stream_decoder(content_encoding, limit)
     # An empty body carries nothing to hide, and HEAD, 204 and 304 answers keep the
     # Content-Encoding of the representation they describe without carrying it.
-    if not data:
+    if not raw:
         return b""
-    for coding in reversed(codings):
-        data = _DECODERS[coding](data, limit)
-    if len(data) > limit:
-        raise UndecodableBody(f"decoded body exceeds {limit} bytes")
-    return data
+    return decoder.feed(bytes(raw)) + decoder.finish()
 
 
-def _too_big(limit):
-    return UndecodableBody(f"decoded body exceeds {limit} bytes")
+class _Counted:
+    def __init__(self, limit, label):
+        self.limit = limit
+        self.label = label
+        self.size = 0
+
+    def _count(self, piece):
+        self.size += len(piece)
+        if self.size > self.limit:
+            raise UndecodableBody(f"decoded body exceeds {self.limit} bytes")
+        return piece
 
 
-def _zlib_stream(raw, wbits, limit, label):
-    """One complete zlib-library stream (gzip member or zlib wrapper), nothing after it."""
-    decoder = zlib.decompressobj(wbits)
-    pieces, size, pending = [], 0, raw
-    try:
-        while not decoder.eof:
-            # max_length is limit+1 at most, so one byte past the limit proves a bomb without
-            # ever holding more than limit+1 bytes of its output.
-            piece = decoder.decompress(pending, limit - size + 1)
-            size += len(piece)
-            if size > limit:
-                raise _too_big(limit)
-            pieces.append(piece)
-            consumed = len(pending) - len(decoder.unconsumed_tail)
-            pending = decoder.unconsumed_tail
-            if not piece and not consumed:
-                break
-    except zlib.error as err:
-        raise UndecodableBody(f"invalid {label} data: {err}") from None
-    if not decoder.eof:
-        raise UndecodableBody(f"truncated {label} data")
-    # Bytes after the end (a second gzip member, padding, anything) are data some client
-    # decoders would read and others would drop: no single meaning, so no pass.
-    if decoder.unused_data or pending:
-        raise UndecodableBody(f"data after the end of the {label} stream")
-    return b"".join(pieces)
+class _Identity(_Counted):
+    def feed(self, data):
+        return self._count(data)
+
+    def finish(self):
+        return b""
 
 
-def _gzip(raw, limit):
-    # 16 + 15: gzip wrapper only (not the 32 + 15 auto-detection, which would also take zlib).
-    return _zlib_stream(raw, 16 + zlib.MAX_WBITS, limit, "gzip")
+class _Zlib(_Counted):
+    def __init__(self, wbits, limit, label):
+        super().__init__(limit, label)
+        self.decoder = zlib.decompressobj(wbits)
 
-
-def _deflate(raw, limit):
-    # RFC 9110 section 8.4.1.2: 'deflate' is the zlib format. Raw deflate (no header, no
-    # Adler-32) is refused rather than guessed at: guessing is where decoders disagree, and
-    # without the checksum a corrupt or crafted stream is not caught.
-    return _zlib_stream(raw, zlib.MAX_WBITS, limit, "deflate")
-
-
-def _brotli(raw, limit):
-    decoder = brotli.Decompressor()
-    pieces, size = [], 0
-    for start in range(0, len(raw), BROTLI_STEP):
-        if decoder.is_finished():
-            raise UndecodableBody("data after the end of the br stream")
+    def feed(self, data):
+        pieces, pending = [], data
         try:
-            piece = decoder.process(raw[start:start + BROTLI_STEP])
-        except brotli.error as err:
-            # brotli also fails here when one step holds the stream's end and more bytes.
-            raise UndecodableBody(f"invalid br data: {err}") from None
-        size += len(piece)
-        if size > limit:
-            raise _too_big(limit)
-        pieces.append(piece)
-    if not decoder.is_finished():
-        raise UndecodableBody("truncated br data")
-    return b"".join(pieces)
+            while pending:
+                if self.decoder.eof:
+                    raise UndecodableBody(f"data after the end of the {self.label} stream")
+                # Bounded output per call: a bomb is caught one byte past the limit.
+                pieces.append(self._count(self.decoder.decompress(pending, self.limit - self.size + 1)))
+                pending = self.decoder.unconsumed_tail
+                if self.decoder.unused_data:
+                    raise UndecodableBody(f"data after the end of the {self.label} stream")
+        except zlib.error as err:
+            raise UndecodableBody(f"invalid {self.label} data: {err}") from None
+        return b"".join(pieces)
+
+    def finish(self):
+        if not self.decoder.eof:
+            raise UndecodableBody(f"truncated {self.label} data")
+        return b""
 
 
-def _zstd(raw, limit):
-    decoder = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
-    pieces, size = [], 0
-    try:
-        for start in range(0, len(raw), ZSTD_STEP):
-            if decoder.eof:
-                raise UndecodableBody("data after the end of the zstd frame")
-            piece = decoder.decompress(raw[start:start + ZSTD_STEP])
-            size += len(piece)
-            if size > limit:
-                raise _too_big(limit)
-            pieces.append(piece)
-    except zstandard.ZstdError as err:
-        raise UndecodableBody(f"invalid zstd data: {err}") from None
-    if not decoder.eof:
-        raise UndecodableBody("truncated zstd data")
-    # Whatever follows the first frame (a second frame, a skippable frame, garbage) lands in
-    # unused_data. A leading skippable frame is a first frame too, so the data frame after it
-    # lands there as well: exactly one data frame, alone, is accepted.
-    if decoder.unused_data:
-        raise UndecodableBody("data after the end of the zstd frame")
-    return b"".join(pieces)
+class _Brotli(_Counted):
+    def __init__(self, limit):
+        super().__init__(limit, "br")
+        self.decoder = brotli.Decompressor()
+
+    def feed(self, data):
+        pieces = []
+        # Small steps: brotli cannot cap one call's output, and a step this small cannot expand
+        # past two meta-blocks.
+        for start in range(0, len(data), BROTLI_STEP):
+            if self.decoder.is_finished():
+                raise UndecodableBody("data after the end of the br stream")
+            try:
+                pieces.append(self._count(self.decoder.process(data[start:start + BROTLI_STEP])))
+            except brotli.error as err:
+                raise UndecodableBody(f"invalid br data: {err}") from None
+        return b"".join(pieces)
+
+    def finish(self):
+        if not self.decoder.is_finished():
+            raise UndecodableBody("truncated br data")
+        return b""
 
 
-def _identity(raw, limit):
-    return raw
+class _Zstd(_Counted):
+    def __init__(self, limit):
+        super().__init__(limit, "zstd")
+        self.decoder = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).decompressobj()
+
+    def feed(self, data):
+        pieces = []
+        try:
+            for start in range(0, len(data), ZSTD_STEP):
+                if self.decoder.eof:
+                    raise UndecodableBody("data after the end of the zstd frame")
+                pieces.append(self._count(self.decoder.decompress(data[start:start + ZSTD_STEP])))
+        except zstandard.ZstdError as err:
+            raise UndecodableBody(f"invalid zstd data: {err}") from None
+        if self.decoder.eof and self.decoder.unused_data:
+            raise UndecodableBody("data after the end of the zstd frame")
+        return b"".join(pieces)
+
+    def finish(self):
+        if not self.decoder.eof:
+            raise UndecodableBody("truncated zstd data")
+        return b""
 
 
-_DECODERS = {
-    "identity": _identity,
-    "gzip": _gzip,
-    # RFC 9110 section 8.4.1.3: a recipient SHOULD treat x-gzip as gzip. It maps to the same
-    # strict decoder here, never to a codec looked up by name.
-    "x-gzip": _gzip,
-    "deflate": _deflate,
-    "br": _brotli,
-    "zstd": _zstd,
-}
+def _one(coding, limit):
+    if coding in ("gzip", "x-gzip"):
+        return _Zlib(16 + zlib.MAX_WBITS, limit, "gzip")
+    if coding == "deflate":
+        return _Zlib(zlib.MAX_WBITS, limit, "deflate")
+    if coding == "br":
+        return _Brotli(limit)
+    if coding == "zstd":
+        return _Zstd(limit)
+    return _Identity(limit, "identity")
+
+
+class _Chain:
+    """Codings applied in order c1, c2 are undone c2 first, each feeding the next."""
+
+    def __init__(self, decoders):
+        self.decoders = decoders
+
+    def feed(self, data):
+        for decoder in self.decoders:
+            data = decoder.feed(data)
+        return data
+
+    def finish(self):
+        out = b""
+        for i, decoder in enumerate(self.decoders):
+            out = decoder.feed(out) if i else out
+            out += decoder.finish()
+        return out
+
+
+def stream_decoder(content_encoding, limit):
+    """A decoder with feed(bytes) -> bytes and finish() -> bytes; raises UndecodableBody for a
+    coding it does not decode exactly (checked here, before any byte is read)."""
+    codings = content_codings(content_encoding)
+    decoders = [_one(c, limit) for c in reversed(codings)] or [_Identity(limit, "identity")]
+    return decoders[0] if len(decoders) == 1 else _Chain(decoders)

@@ -6,12 +6,10 @@ only within its method/path scope. A name anywhere else stays the literal name: 
 API that stores data (an issue tracker, a paste bin) must never receive a real token in a body
 that others can read.
 
-Inbound: every known secret value, and the encoded forms an echo could carry, is turned back
-into its name; a response holding an encoded secret that cannot be rewritten exactly is blocked.
+Inbound scrubbing lives in secret_views.py.
 """
 import base64
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 
 USER_AGENT = "airlock-proxy"
@@ -100,69 +98,3 @@ def redact(data, strings):
             hits += data.count(needle)
             data = data.replace(needle, mark)
     return data, hits
-
-
-def _value_forms(value, name):
-    """(secret form, replacement) pairs for the plain value and its common exact encodings."""
-    forms = [(value, name)]
-    quoted = urllib.parse.quote(value, safe="")
-    if quoted != value:
-        forms.append((quoted, name))
-    quoted_plus = urllib.parse.quote_plus(value)
-    if quoted_plus not in (value, quoted):
-        forms.append((quoted_plus, name))
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("/", "\\/")
-    if escaped != value:
-        forms.append((escaped, name))
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        forms.append((encode(value.encode()).decode().rstrip("="), encode(name.encode()).decode().rstrip("=")))
-    forms.append((value.encode().hex(), name.encode().hex()))
-    return forms
-
-
-def _base64_cores(value):
-    """Base64 fragments that appear wherever `value` sits inside a longer base64 text, at each
-    of the three byte alignments. Finding one means an encoded copy of the secret is present."""
-    raw = value.encode()
-    cores = set()
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        for align in range(3):
-            text = encode(b"\0" * align + raw + b"\0\0\0").decode()
-            start = -(-8 * align // 6)
-            end = (8 * (align + len(raw))) // 6
-            core = text[start:end]
-            if len(core) >= 8:
-                cores.add(core)
-    return cores
-
-
-class Scrubber:
-    """Rewrites secret values (and encoded forms) in response text or bytes back to their names."""
-
-    def __init__(self, credentials, echoes=()):
-        pairs = []
-        for cred in credentials:
-            pairs += _value_forms(cred.value, cred.name)
-        pairs += [(real, name_form) for real, name_form in echoes]
-        # Longest first, so a value that contains another is rewritten whole.
-        self.pairs = sorted({p for p in pairs if p[0]}, key=lambda p: -len(p[0]))
-        self.byte_pairs = [(a.encode(), b.encode()) for a, b in self.pairs]
-        cores = set()
-        for cred in credentials:
-            cores |= _base64_cores(cred.value)
-        self.cores = cores
-        self.byte_cores = {c.encode() for c in cores}
-
-    def scrub(self, data):
-        """Returns (data, replacements, leaked) for a str or bytes: leaked is True when an
-        encoded secret remains that could not be rewritten exactly."""
-        is_bytes = isinstance(data, bytes)
-        pairs = self.byte_pairs if is_bytes else self.pairs
-        cores = self.byte_cores if is_bytes else self.cores
-        count = 0
-        for secret, name in pairs:
-            if secret in data:
-                count += data.count(secret)
-                data = data.replace(secret, name)
-        leaked = any(core in data for core in cores)
-        return data, count, leaked

@@ -132,3 +132,29 @@ def connect_to(host, port=443, proxy_auth=True):
     headers = [(b"proxy-authorization", (auth() if proxy_auth is True else proxy_auth).encode())] if proxy_auth else []
     return tflow.tflow(req=tutils.treq(method=b"CONNECT", host=host, port=port, path=b"", scheme=b"",
                                        authority=f"{host}:{port}".encode(), headers=headers, content=b""))
+
+
+def deliver(addon, flow, resp, chunk=4096):
+    """Plays a response through the addon as mitmproxy does: headers hook, then the body through
+    the stream callable (or buffered when there is none), then the response hook. Returns what
+    the client receives and whether the flow was killed (the client then sees a broken response)."""
+    body = resp.raw_content or b""
+    resp.data.content = None
+    flow.response = resp
+    run(addon.responseheaders, flow)
+    stream = flow.response.stream
+    if callable(stream):
+        out = []
+        for start in range(0, len(body), chunk):
+            out += stream(body[start:start + chunk])
+        out += stream(b"")
+        assert all(out), "an empty chunk would end a chunked body early"
+        client = b"".join(out)
+    else:
+        flow.response.data.content = flow.response.data.content or body
+        client = None
+    run(addon.response, flow)
+    if client is None:
+        client = flow.response.raw_content or b""
+    killed = flow.error is not None and "killed" in flow.error.msg.lower()
+    return client, killed

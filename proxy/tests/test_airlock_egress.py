@@ -5,7 +5,7 @@ import json
 from mitmproxy.test import taddons, tflow, tutils
 
 import airlock_egress
-from conftest import EXEC, SECRET, auth, connect_to, flow_to, run, write_key  # noqa: F401
+from conftest import EXEC, SECRET, auth, connect_to, deliver, flow_to, run, write_key  # noqa: F401
 
 def test_starts_with_a_broken_config_present_and_reports_it(apis_dir, tmp_path, capsys):
     (apis_dir / "broken").mkdir()
@@ -71,20 +71,18 @@ def test_scrubs_a_gzipped_echo_of_the_secret(addon):
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
     run(addon.request, flow)
     body = f'{{"you_sent":"Bearer {SECRET}"}}'.encode()
-    flow.response = tutils.tresp(content=gzip.compress(body), headers=[(b"content-encoding", b"gzip"), (b"x-echo", SECRET.encode())])
-    run(addon.response, flow)
-    assert flow.response.get_content() == b'{"you_sent":"Bearer PAY_API_TOKEN"}'
+    client, killed = deliver(addon, flow, tutils.tresp(content=gzip.compress(body), headers=[(b"content-encoding", b"gzip"), (b"x-echo", SECRET.encode())]))
+    assert client == b'{"you_sent":"Bearer PAY_API_TOKEN"}' and not killed
     assert flow.response.headers["x-echo"] == "PAY_API_TOKEN"
-    assert flow.response.headers["content-encoding"] == "gzip"
+    # The client gets the decoded bytes the scrubber saw, with nothing left to decode.
+    assert "content-encoding" not in flow.response.headers
 
 
 def test_blocks_a_response_it_cannot_decode(addon):
     flow = flow_to("api.pay.test")
     run(addon.request, flow)
-    flow.response = tutils.tresp(content=b"\x00garbage", headers=[(b"content-encoding", b"gzip")])
-    run(addon.response, flow)
-    assert flow.response.status_code == 502
-    assert flow.response.headers["x-airlock-decision"] == "block"
+    client, killed = deliver(addon, flow, tutils.tresp(content=b"\x00garbage", headers=[(b"content-encoding", b"gzip")]))
+    assert killed and b"garbage" not in client
 
 
 def test_records_events_per_execution_with_names_only(addon):
@@ -92,8 +90,7 @@ def test_records_events_per_execution_with_names_only(addon):
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
     run(addon.request, flow)
     assert "proxy-authorization" not in flow.request.headers
-    flow.response = tutils.tresp(content=b"ok")
-    run(addon.response, flow)
+    deliver(addon, flow, tutils.tresp(content=b"ok"))
     lines = (addon.events_path / f"{exec_id}.jsonl").read_text().splitlines()
     assert len(lines) == 1
     entry = json.loads(lines[0])
@@ -106,7 +103,24 @@ def test_records_a_scrubbed_echo_as_one_scrub_line(addon):
     exec_id = "cd" * 16
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")], proxy_auth=auth(exec_id))
     run(addon.request, flow)
-    flow.response = tutils.tresp(content=SECRET.encode())
-    run(addon.response, flow)
+    deliver(addon, flow, tutils.tresp(content=SECRET.encode()))
     entry = json.loads((addon.events_path / f"{exec_id}.jsonl").read_text())
     assert entry["decision"] == "scrub" and entry["scrubbed"] == 1
+
+
+def test_blocks_a_value_that_comes_back_as_a_header_name_in_any_case(addon):
+    flow = flow_to("api.pay.test")
+    run(addon.request, flow)
+    mangled = "x-" + SECRET.lower().replace("_", "-")
+    client, _ = deliver(addon, flow, tutils.tresp(content=b"ok", headers=[(mangled.encode(), b"1")]))
+    assert flow.response.status_code == 502
+    assert mangled not in str(flow.response.headers) and SECRET.lower().encode() not in client
+
+
+def test_scrubs_the_reason_phrase_and_trailers(addon):
+    flow = flow_to("api.pay.test")
+    run(addon.request, flow)
+    resp = tutils.tresp(content=b"ok", reason=SECRET.encode())
+    resp.trailers = __import__("mitmproxy").http.Headers([(b"x-t", SECRET.encode())])
+    client, killed = deliver(addon, flow, resp)
+    assert flow.response.reason == "PAY_API_TOKEN" and flow.response.trailers["x-t"] == "PAY_API_TOKEN" and not killed

@@ -5,7 +5,8 @@ import pytest
 
 from api_config import load_validator, parse_api
 from conftest import OTHER_SECRET, PAYMENTS, SECRET, TRACKER
-from egress_policy import Scrubber, api_for_host, inject, redact
+from egress_policy import api_for_host, inject, redact
+from secret_views import SecretScrubber as Scrubber
 from path_scope import analyse_path
 
 import json
@@ -95,12 +96,21 @@ def test_scrubs_bytes_too():
     assert data == b'{"echo":"PAY_API_TOKEN"}' and count == 1 and not leaked
 
 
+def base64_readings(text):
+    """Every way a lenient client could decode base64 text: each start, truncated to whole quanta."""
+    for start in range(4):
+        run = text[start:].rstrip("=")
+        run = run[: len(run) - len(run) % 4]
+        yield base64.b64decode(run)
+
+
 @pytest.mark.parametrize("prefix", [b"u:", b"ab:", b"xyz:", b"{\"k\":\""])
 def test_never_passes_a_secret_buried_in_longer_base64_at_any_alignment(prefix):
     buried = base64.b64encode(prefix + SECRET.encode() + b"\"}").decode()
     text, count, leaked = SCRUB.scrub(f"data: {buried}")
-    # Either flagged (the response gets blocked) or rewritten so the secret no longer decodes.
-    assert leaked or (count >= 1 and not any(core in text for core in SCRUB.cores))
+    # Rewritten in place (an exact form at this alignment) or blocked: either way the client
+    # can no longer decode the value from what it gets.
+    assert leaked or not any(SECRET.encode() in decoded for decoded in base64_readings(text.removeprefix("data: ")))
 
 
 def test_rewrites_the_exact_basic_header_this_request_sent():

@@ -8,7 +8,7 @@ from mitmproxy.proxy import server_hooks
 from mitmproxy.test import tflow
 
 import execution_identity
-from conftest import EXEC, KEY, SECRET, auth, connect_to, flow_to, run
+from conftest import EXEC, KEY, SECRET, auth, connect_to, deliver, flow_to, run
 
 
 def injected(flow):
@@ -267,15 +267,34 @@ def test_an_exception_in_the_request_hook_refuses_the_flow(addon, monkeypatch):
     assert flow.response.status_code == 502 and not injected(flow)
 
 
-def test_an_exception_in_the_response_hook_blocks_the_response(addon, monkeypatch):
+def test_an_exception_in_the_response_headers_hook_blocks_the_response(addon, monkeypatch):
     flow = flow_to("api.pay.test")
     run(addon.request, flow)
-    from mitmproxy.test import tutils
-    flow.response = tutils.tresp(content=SECRET.encode())
     monkeypatch.setattr(addon, "scrubber", lambda echoes: 1 / 0)
-    run(addon.response, flow)
+    from mitmproxy.test import tutils
+    client, _ = deliver(addon, flow, tutils.tresp(content=SECRET.encode()))
     assert flow.response.status_code == 502
-    assert SECRET.encode() not in flow.response.content
+    assert SECRET.encode() not in client and b"could not check" in client
+
+
+def test_an_exception_in_the_response_hook_breaks_the_streamed_response(addon, monkeypatch):
+    flow = flow_to("api.pay.test")
+    run(addon.request, flow)
+    monkeypatch.setattr(addon, "_response_base", lambda flow: 1 / 0)
+    from mitmproxy.test import tutils
+    resp = tutils.tresp(content=b"hello")
+    del resp.headers["content-length"]
+    client, killed = deliver(addon, flow, resp)
+    assert killed
+
+
+def test_an_exception_in_the_response_hook_refuses_a_held_response(addon, monkeypatch):
+    flow = flow_to("api.pay.test")
+    run(addon.request, flow)
+    monkeypatch.setattr(addon, "_response_base", lambda flow: 1 / 0)
+    from mitmproxy.test import tutils
+    client, _ = deliver(addon, flow, tutils.tresp(content=SECRET.encode(), headers=[(b"content-length", b"29")]))
+    assert flow.response.status_code == 502 and SECRET.encode() not in client
 
 
 def test_a_request_on_a_pinned_connection_is_judged_by_the_name_it_stands_for(addon):

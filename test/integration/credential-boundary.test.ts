@@ -200,4 +200,70 @@ describe("the credential boundary", { timeout: 120_000 }, () => {
       expect(seen!.headers["x-scoped-token"]).toBe("FAKE_SCOPED_TOKEN");
     });
   });
+
+  describe("a mirror that echoes the credential back", () => {
+    const SECRET_FORMS = (v: string): string[] => {
+      const bytes = Buffer.from(v);
+      return [
+        v,
+        bytes.toString("hex"),
+        bytes.toString("base64").slice(4, 24),
+        Buffer.from("pad:" + v).toString("base64").slice(8, 28),
+        Array.from(v, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")).join(""),
+        Array.from(bytes, (b) => "%" + b.toString(16).padStart(2, "0")).join(""),
+        Array.from(v, (c) => `&#${c.charCodeAt(0)};`).join(""),
+        // As they appear inside the JSON the test reads: UTF-16 bytes, and a header name's folding.
+        JSON.stringify(v.replace(/(.)/g, "$1\u0000")).slice(1, -1),
+        v.toLowerCase().replace(/_/g, "-"),
+      ];
+    };
+
+    /** Fetches an echo and prints what the code saw: status, headers, and the body (filler lines
+     *  of the streamed forms dropped), or the error reading it. */
+    async function echo(form: string) {
+      const result = await execute(client, `
+        const r = await fetch("https://api.fake.test/echo-as?form=${form}", { headers: { Authorization: "Bearer FAKE_API_TOKEN" }, redirect: "manual" });
+        let body = "", error = null;
+        try { body = new TextDecoder().decode(await r.arrayBuffer()).split("\\n").filter((l) => l !== '{"id":1,"note":"plain"}').join("\\n"); }
+        catch (e) { error = String(e); }
+        console.log(JSON.stringify({ status: r.status, headers: [...r.headers], body, error }));`);
+      expect(result.stderr).toBe("");
+      return { seen: JSON.parse(result.stdout) as { status: number; headers: [string, string][]; body: string; error: string | null }, result };
+    }
+
+    it.each([
+      // form, what the code gets: "name" (rewritten in place), "blocked" (502), "broken" (body cut off)
+      ["plain", "name"],
+      ["json-unicode", "blocked"],
+      ["percent-upper", "blocked"],
+      ["percent-half", "blocked"],
+      ["hex-upper", "name"],
+      ["base64-lines", "blocked"],
+      ["html-entities", "blocked"],
+      ["utf16", "name"],
+      ["header-name", "blocked"],
+      ["set-cookie", "name"],
+      ["location", "name"],
+      ["gzip-two-members", "blocked"],
+      ["gzip-trailing", "blocked"],
+      ["label-base64", "blocked"],
+      ["label-rot13", "blocked"],
+      ["streamed-plain", "name"],
+      ["streamed-base64", "broken"],
+    ])("should never hand back the value echoed as %s (%s)", async (form, outcome) => {
+      const { seen, result } = await echo(form);
+      const everything = JSON.stringify(seen);
+      for (const f of SECRET_FORMS(SECRET)) expect(everything).not.toContain(f);
+      if (outcome === "name") {
+        expect(seen.status).toBeLessThan(400);
+        expect(everything).toContain(form === "utf16" ? "F\\u0000A\\u0000K\\u0000E" : form === "hex-upper" ? "46414B45" : "FAKE_API_TOKEN");
+      } else if (outcome === "blocked") {
+        expect(seen.status).toBe(502);
+        expect(result.egress.requests).toContainEqual(expect.objectContaining({ decision: "block" }));
+      } else {
+        expect(seen.error).toMatch(/error/i);
+        expect(result.egress.requests).toContainEqual(expect.objectContaining({ decision: "block" }));
+      }
+    });
+  });
 });

@@ -1,0 +1,551 @@
+"""Finds credential values in response data through normalised views, after rewriting exact echoes to names.
+
+The upstream may be a hostile mirror that echoes what it received in any encoding, and the
+code in the sandbox will decode whatever it receives. A list of encoded forms of each value
+always misses one (a partial percent-encoding, a base64 that starts one byte later), so the
+check goes the other way: the data is decoded into views (percent, JSON/JS escapes, HTML
+references, quoted-printable, UTF-16/32, Unicode look-alikes, hex, base64; stacked up to
+ROUNDS deep), and each view is searched for the value, its hex, its base64 at any alignment
+and its decimal byte list. Exact common forms are rewritten to the credential's name first;
+whatever a view still shows afterwards is reported, and the caller blocks.
+
+No mitmproxy imports; every pass over a whole body is a C-level bytes or regex operation.
+"""
+import binascii
+import functools
+import html
+import json
+import re
+import unicodedata
+import urllib.parse
+
+# Decoders applied on top of each other at most this many times: three stacked encodings of
+# a value (a base64 of a JSON-escaped percent-encoding) inside a document that is itself
+# encoded (a JSON string), bounded so a hostile body cannot make the work unbounded.
+ROUNDS = 4
+
+# Total bytes of all views of one body, as a multiple of its size plus a floor. A body that
+# needs more is reported as showing a secret: fail closed rather than stop looking.
+VIEW_BUDGET_FACTOR = 40
+VIEW_BUDGET_FLOOR = 4 << 20
+
+# A decoder of another scheme than the client's can eat the first or last characters of a
+# value ("&#x" before a value starting with hex digits, "%" before "41..."), so views are
+# searched for the value without EDGE characters at each end. Seeing that much of a secret is
+# a leak in itself. At least MIDDLE_MIN characters are kept so unrelated text never matches.
+EDGE = 8
+MIDDLE_MIN = 10
+
+# Shortest base64 core that is searched: shorter ones would match unrelated text by chance.
+MIN_CORE = 8
+# Shortest base64 and hex runs decoded (base64 of 12 bytes, hex of 12 bytes).
+MIN_B64_RUN = 16
+MIN_HEX_RUN = 24
+
+_ASCII_WS = b" \t\r\n\x0b\x0c"
+_LINE_BREAKS = b"\r\n"
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+# base64url becomes standard base64, so one set of cores and one decoder cover both, and a
+# mix of both alphabets in one string (which lenient decoders accept) too.
+_URL_TO_STD = bytes.maketrans(b"-_", b"+/")
+_STD_TO_URL = bytes.maketrans(b"+/", b"-_")
+_B64_CLASS = bytes(0x61 if c in _B64_ALPHABET else 0x20 for c in range(256))
+_HEX_CLASS = bytes(0x61 if c in _HEX_DIGITS else 0x20 for c in range(256))
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+# What hex dumps put between bytes: "de:ad:be:ef", "de ad be ef", "de-ad-be-ef", "de,ad".
+_HEX_SEPARATORS = _ASCII_WS + b":-,"
+
+# Escapes of each scheme, each one complete sequence. Every alternative starts with a literal
+# byte, which lets the regex engine skip to candidates instead of testing every position.
+_SCHEMES = {
+    "percent": (
+        rb"%(?P<pct>[0-9A-Fa-f]{2})"
+        rb"|%[uU](?P<pcthi>[dD][89abAB][0-9A-Fa-f]{2})%[uU](?P<pctlo>[dD][c-fC-F][0-9A-Fa-f]{2})"
+        rb"|%[uU](?P<pctu>[0-9A-Fa-f]{4})"  # JS unescape()
+    ),
+    # JSON and JS escapes that name a character; a backslash before any other character is
+    # _js_identity's business.
+    "js": (
+        rb"\\u(?P<hi>[dD][89abAB][0-9A-Fa-f]{2})\\u(?P<lo>[dD][c-fC-F][0-9A-Fa-f]{2})"
+        rb"|\\u(?P<u4>[0-9A-Fa-f]{4})"
+        rb"|\\u\{0*(?P<ucp>[0-9A-Fa-f]{1,6})\}"
+        rb"|\\U(?P<u8>[0-9A-Fa-f]{8})"  # Python, C
+        rb"|\\x(?P<x2>[0-9A-Fa-f]{2})"
+        rb"|\\(?P<oct>[0-3][0-7]{2}|(?>[0-3][0-7]?|[4-7][0-7]?){open_js})"
+        rb"|\\(?P<single>[bfnrtv\"'\\/]|\r\n|[\r\n])"
+    ),
+    # Leading zeros are unlimited but significant digits are capped, so a reference cannot
+    # swallow more than EDGE characters of a value that follows it.
+    "html": (
+        rb"&(?P<ref>#[xX](?>0*[0-9A-Fa-f]{1,6})(?:;|{open_html})"
+        rb"|#(?>0*[0-9]{1,7})(?:;|{open_html})"
+        rb"|(?>[A-Za-z][A-Za-z0-9]{1,31})(?:;|{open_html}))"
+    ),
+    "quoted-printable": rb"=(?P<qp>[0-9A-Fa-f]{2})|=(?P<soft>\r?\n)",
+}
+# An escape of variable length (an HTML reference without ';', a short JS octal escape) that
+# ends right before another scheme's escape may be cut short: "&#x6%62;" is "&#x6b;" once the
+# percent layer around it is decoded. The strict pass leaves those for a later round; the
+# loose pass decodes them at once, as a client of that scheme alone does ("&#100%" is "d%").
+_OPEN_END = {
+    True: {b"{open_js}": rb"(?![%&=])", b"{open_html}": rb"(?![%\\=])"},
+    False: {b"{open_js}": b"", b"{open_html}": b""},
+}
+
+
+_GROUP_SCHEME = {
+    group.decode(): name for name, pattern in _SCHEMES.items() for group in re.findall(rb"\(\?P<(\w+)>", pattern)
+}
+_INTRODUCERS = {b"%", b"\\", b"&", b"="}
+_SYNTAX = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ%\\&#;=+/-_{}")
+
+
+def _scheme_pattern(name, strict):
+    pattern = _SCHEMES[name]
+    for hole, fill in _OPEN_END[strict].items():
+        pattern = pattern.replace(hole, fill)
+    return pattern
+
+
+_JS_IDENTITY = re.compile(rb"\\([^bfnrtvux0-7\"'\\/\r\n])")
+_SINGLE = {
+    b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v",
+    b'"': b'"', b"'": b"'", b"\\": b"\\", b"/": b"/",
+    # A backslash before a line break is a JS line continuation: the break is dropped.
+    b"\n": b"", b"\r": b"", b"\r\n": b"",
+}
+_BYTE_OF_HEX = {f"{b:02x}".encode(): bytes([b]) for b in range(256)}
+# UTF-16 or UTF-32 text carrying ASCII: printable bytes between zero bytes. Starting at a zero
+# byte lets the regex engine jump from one zero byte to the next.
+_WIDE_TEXT = re.compile(
+    rb"\x00(?:[\x20-\x7e]\x00[\x20-\x7e]\x00[\x20-\x7e]|\x00\x00[\x20-\x7e]\x00\x00\x00[\x20-\x7e])"
+)
+
+
+def _code_point(cp):
+    return chr(cp).encode("utf-8", "surrogatepass") if cp <= 0x10FFFF else None
+
+
+def _unescape_one(m):
+    kind = m.lastgroup
+    text = m.group(kind)
+    if kind in ("pct", "x2", "qp"):
+        return _BYTE_OF_HEX[text.lower()]
+    if kind in ("pctu", "u4"):
+        return _code_point(int(text, 16))
+    if kind in ("pctlo", "lo"):
+        high = int(m.group("pcthi" if kind == "pctlo" else "hi"), 16)
+        return _code_point(0x10000 + ((high - 0xD800) << 10) + (int(text, 16) - 0xDC00))
+    if kind in ("ucp", "u8"):
+        return _code_point(int(text, 16)) or m.group()
+    if kind == "oct":
+        return bytes([int(text, 8) & 0xFF])
+    if kind == "single":
+        return _SINGLE[text]
+    if kind == "soft":
+        return b""
+    if text.startswith(b"#"):
+        # The code point as written, not HTML5's replacements (U+FFFD for "&#0;"): a custom
+        # decoder can take "&#0;" for a zero byte, as in UTF-16 spelled out in references.
+        digits = text[1:].rstrip(b";")
+        number = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        return _code_point(number) or m.group()
+    # Named references: the standard library knows the HTML5 names, with the legacy ones
+    # that need no ';' matched by longest prefix, as a browser does.
+    return html.unescape("&" + text.decode("ascii")).encode("utf-8", "surrogatepass")
+
+
+_UNESCAPERS = {}
+
+
+def unescaper(schemes, strict=True):
+    """A decoder for one pass over all escapes of `schemes` at once (a pass never re-reads
+    what it produced); it returns None when the view has none."""
+    key = (frozenset(schemes), strict)
+    if key in _UNESCAPERS:
+        return _UNESCAPERS[key]
+    pattern = re.compile(b"|".join(_scheme_pattern(name, strict) for name in sorted(key[0])))
+
+    def decode(view):
+        if not pattern.search(view):
+            return None
+        # Bodies repeat the same few escapes ("\n", "%20", "&amp;"): decode each once.
+        cache = {}
+
+        def replace(m):
+            text = m.group()
+            out = cache.get(text)
+            if out is None:
+                out = cache[text] = _unescape_one(m)
+            if strict and out in _INTRODUCERS:
+                # A decoded '%', '\\', '&' or '=' right before another scheme's escape belongs
+                # to an inner layer: "%5C\\u0025" is "%5C\u0025" to a client that undoes the
+                # JSON layer first. It waits until the escape after it has been decoded.
+                following = pattern.match(view, m.end())
+                if following and _GROUP_SCHEME[following.lastgroup] != _GROUP_SCHEME[m.lastgroup]:
+                    return text
+            return out
+
+        out = pattern.sub(replace, view)
+        return None if out == view else out
+
+    decode.__name__ = ("unescape_" if strict else "unescape_loose_") + "_".join(sorted(key[0]))
+    _UNESCAPERS[key] = decode
+    return decode
+
+
+def _js_identity(view):
+    # JS (not JSON) reads "\s" as "s": a mirror can escape every character of a value that way.
+    if b"\\" not in view or not _JS_IDENTITY.search(view):
+        return None
+    return _JS_IDENTITY.sub(lambda m: m.group(1), view)
+
+
+def _wide(view):
+    # Dropping zero bytes turns UTF-16LE/BE and UTF-32 ASCII text, at any alignment, into ASCII.
+    if b"\x00" not in view or not _WIDE_TEXT.search(view):
+        return None
+    return view.replace(b"\x00", b"")
+
+
+@functools.lru_cache(maxsize=1)
+def _ascii_look_alikes():
+    """Every character that NFKC folds to printable ASCII ("ｓ" fullwidth, "𝐬" bold, "㎏")."""
+    table = {}
+    for cp in range(0x80, 0x110000):
+        char = chr(cp)
+        folded = unicodedata.normalize("NFKC", char)
+        if folded != char and folded.isascii() and folded.isprintable() and folded.strip():
+            table[char.encode("utf-8", "surrogatepass")] = folded.encode()
+    return table
+
+
+@functools.lru_cache(maxsize=64)
+def look_alike_folder(chars):
+    """A decoder folding look-alikes of the characters in `chars` back to ASCII, or None.
+
+    A client undoes look-alikes with one normalize("NFKC") call. Only look-alikes of the given
+    characters are folded: full NFKC of every view would rebuild all non-ASCII text (CJK
+    punctuation is fullwidth) at a cost of a third of a second per 10 MiB."""
+    table = {seq: out for seq, out in _ascii_look_alikes().items() if set(out.decode()) <= chars}
+    if not table:
+        return None
+    by_prefix = {}
+    for seq in table:
+        by_prefix.setdefault(seq[:-1], set()).add(seq[-1])
+    pattern = re.compile(b"|".join(
+        re.escape(prefix) + b"[" + b"".join(b"\\x%02x" % last for last in sorted(lasts)) + b"]"
+        for prefix, lasts in sorted(by_prefix.items())
+    ))
+
+    def fold(view):
+        if view.isascii() or not pattern.search(view):
+            return None
+        return pattern.sub(lambda m: table[m.group()], view)
+
+    return fold
+
+
+def _plus_as_space(view):
+    # '+' means a space only in form encoding, and only a value holding a space can need it.
+    if b"+" not in view:
+        return None
+    spaced = view.replace(b"+", b" ")
+    return unescaper({"percent"}, False)(spaced) or spaced
+
+
+def _long_runs(source, classes, length):
+    """Maximal runs of `source` whose bytes are class 'a' in `classes`, at least `length` long.
+    A search for a literal needle skips ahead at C speed where a regex tests every byte."""
+    marks = source.translate(classes)
+    needle = b"a" * length
+    runs, find, pos = [], marks.find, 0
+    while True:
+        # The first hit after the previous run's end is where the next long run starts.
+        pos = find(needle, pos)
+        if pos < 0:
+            return runs
+        end = find(b" ", pos + length)
+        if end < 0:
+            end = len(marks)
+        runs.append(source[pos:end])
+        pos = end
+
+
+def _whole_groups(run, offset, width, fill):
+    """`run` from `offset` on, cut or filled to whole groups of `width` characters. A last
+    group that still holds a byte is filled, not cut: the end of a value can be in it."""
+    rest = (len(run) - offset) % width
+    if not rest:
+        return run[offset:]
+    if fill and rest > 1:
+        return run[offset:] + fill * (width - rest)
+    return run[offset:len(run) - rest]
+
+
+def _decode_runs(runs, width, decode, fill=b""):
+    """Each run decoded from each of its `width` possible starting characters, so a run whose
+    start is shifted (glued to a word, or a prefix added by the mirror) still decodes."""
+    blobs = []
+    for offset in range(width):
+        joined = b"".join(_whole_groups(r, offset, width, fill) for r in runs)
+        if joined:
+            blobs.append(decode(joined))
+    return b"\n".join(blobs)
+
+
+class _Views:
+    """The views of one piece of data, each computed only when its trigger is present."""
+
+    def __init__(self, scrubber, data):
+        self.s = scrubber
+        self.budget = VIEW_BUDGET_FACTOR * len(data) + VIEW_BUDGET_FLOOR
+        self.seen = {data}
+        self.seen_b64 = set()
+        self.seen_hex = set()
+
+    def extracted(self, view):
+        """The base64 and hex runs of `view`, decoded at every alignment."""
+        # Line breaks (MIME, PEM) are dropped, and so are their JSON escapes, which saves a
+        # round for the commonest wrapping of all; other whitespace still splits runs, so prose
+        # does not become one long run. Spaced-out base64 of a value is caught by the cores.
+        source = view.translate(_URL_TO_STD, _LINE_BREAKS)
+        if b"\\" in source:
+            source = source.replace(b"\\r", b"").replace(b"\\n", b"")
+        out = []
+        # A run of hex digits only (a digest, an id) is decoded as hex below. The base64 of a
+        # value, or of a standard encoding of one, is never hex digits only, and decoding such
+        # runs as base64 too would only add noise to every later round.
+        runs = self._new(_long_runs(source, _B64_CLASS, self.s.min_b64_run), self.seen_b64)
+        runs = [r for r in runs if r.strip(_HEX_DIGITS)]
+        if runs:
+            out.append(_decode_runs(runs, 4, binascii.a2b_base64, fill=b"A"))
+        # Hex dumps put separators between bytes; without them a dump is one run.
+        runs = _long_runs(view.translate(None, _HEX_SEPARATORS), _HEX_CLASS, self.s.min_hex_run)
+        runs = self._new(runs, self.seen_hex)
+        if runs:
+            out.append(_decode_runs(runs, 2, binascii.unhexlify))
+        return out
+
+    @staticmethod
+    def _new(runs, seen):
+        """The runs not decoded yet: a later view mostly repeats the runs of the one before."""
+        fresh = [r for r in runs if r not in seen]
+        seen.update(fresh)
+        return fresh
+
+    def leaks(self, data):
+        s = self.s
+        if s.shows(data):
+            return True
+        # In binary data only the text can carry an encoding of a value; decoding the rest
+        # would only multiply noise through every round.
+        frontier = [data if s.is_text(data) else s.text_runs(data)]
+        for _ in range(ROUNDS):
+            following = []
+            for view in frontier:
+                derived = [decode(view) for decode in s.decoders]
+                for blob in self.extracted(view):
+                    # Three of the four base64 alignments decode to noise: the value itself is
+                    # looked for in all of it, and only the text goes on to the next round.
+                    if s.holds(blob):
+                        return True
+                    derived.append(s.text_runs(blob))
+                for out in derived:
+                    if not out or out in self.seen:
+                        continue
+                    self.seen.add(out)
+                    self.budget -= len(out)
+                    if self.budget < 0 or s.shows(out):
+                        return True
+                    following.append(out)
+            frontier = following
+        return False
+
+
+def _base64_cores(raw):
+    """Standard-alphabet base64 characters that depend only on `raw`, at each of the three
+    byte alignments it can have inside a longer base64 text."""
+    cores = set()
+    for align in range(3):
+        text = binascii.b2a_base64(b"\0" * align + raw + b"\0\0\0", newline=False)
+        core = text[-(-8 * align // 6):(8 * (align + len(raw))) // 6]
+        if len(core) >= MIN_CORE:
+            cores.add(core)
+    return cores
+
+
+def _b64(raw, padded=False):
+    text = binascii.b2a_base64(raw, newline=False)
+    return text if padded else text.rstrip(b"=")
+
+
+def _wide_forms(text):
+    return [text.encode(c) for c in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")]
+
+
+def _middle(value):
+    trim = min(EDGE, max(0, (len(value) - MIDDLE_MIN) // 2))
+    return value[trim:len(value) - trim]
+
+
+def exact_forms(value, name):
+    """(secret form, replacement) byte pairs for a value and its common exact encodings. Each
+    is rewritten in place, so a well-behaved echo still reaches the client, as the name."""
+    v, n = value.encode(), name.encode()
+    forms = [(v, n)]
+    quoted = urllib.parse.quote(value, safe="")
+    json_text = json.dumps(value)[1:-1]
+    json_utf8 = json.dumps(value, ensure_ascii=False)[1:-1]
+    for text in (
+        quoted,
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), quoted),
+        urllib.parse.quote_plus(value),
+        urllib.parse.quote(value),  # path style: '/' kept
+        urllib.parse.quote(value, safe="-_.!~*'()"),  # JS encodeURIComponent
+        json_text,
+        json_text.replace("/", "\\/"),
+        json_utf8,
+        json_utf8.replace("/", "\\/"),
+        html.escape(value),
+        html.escape(value, quote=False),
+    ):
+        forms.append((text.encode(), n))
+    for padded in (True, False):
+        real, named = _b64(v, padded), _b64(n, padded)
+        forms.append((real, named))
+        forms.append((real.translate(_STD_TO_URL), named.translate(_STD_TO_URL)))
+    forms.append((v.hex().encode(), n.hex().encode()))
+    forms.append((v.hex().upper().encode(), n.hex().upper().encode()))
+    forms += list(zip(_wide_forms(value), _wide_forms(name)))
+    return forms
+
+
+def _decoders(values, middles):
+    """The decoders every view goes through, for these values."""
+    everything = set(_SCHEMES)
+    decoders = [unescaper(everything)]
+    if any(set(v) & set("%\\&=") for v in values):
+        # The value's own '%', '\\', '&' or '=' can be what ends a variable-length escape
+        # before it, which only the loose pass decodes.
+        decoders.append(unescaper(everything, strict=False))
+    # A value that itself holds an escape of some scheme ("=41", "%2F", "&amp;") is eaten by
+    # the one-pass decoder of all schemes; it also gets a decoder without those schemes, as a
+    # client using only the others would read it.
+    for value in values:
+        eating = {name for name in _SCHEMES if unescaper({name}, False)(value.encode()) is not None}
+        rest = everything - eating
+        if eating and rest and unescaper(rest, False) not in decoders:
+            decoders.append(unescaper(rest, False))
+    decoders += [_js_identity, _wide]
+    # Look-alikes of the escape and base64 syntax are folded too ("％７３" is "%73"), but not
+    # CJK punctuation ("，" is everywhere in Chinese text), unless a value holds it.
+    decoders.append(look_alike_folder(frozenset("".join(middles)) | _SYNTAX))
+    if any(" " in v for v in values):
+        decoders.append(_plus_as_space)
+    return decoders
+
+
+class SecretScrubber:
+    """Rewrites exact echoes of credential values to their names, then reports whether any
+    normalised view of what is left still shows a value (the caller then blocks)."""
+
+    def __init__(self, credentials, echoes=()):
+        values = sorted({c.value for c in credentials if c.value})
+        pairs = set()
+        for cred in credentials:
+            if cred.value:
+                pairs.update(exact_forms(cred.value, cred.name))
+        pairs.update((real.encode(), name_form.encode()) for real, name_form in echoes if real)
+        # Longest first, so a form that contains another is rewritten whole.
+        self.pairs = sorted((p for p in pairs if p[0] != p[1]), key=lambda p: (-len(p[0]), p))
+        # Bytes of the longest exact form, as egress_policy.Scrubber has it: a caller scanning
+        # a stream in windows sizes them from it. Views can be longer than any exact form.
+        self.longest = len(self.pairs[0][0]) if self.pairs else 0
+
+        middles = [_middle(v) for v in values]
+        raw_middles = [m.encode() for m in middles]
+        self.needles = list(raw_middles)
+        for middle in middles:
+            if not middle.isascii():
+                # Dropping zero bytes restores only ASCII; other text needs its wide forms.
+                self.needles += _wide_forms(middle)
+        self.hex_needles = [m.hex().encode() for m in raw_middles]
+        self.core_needles = set().union(*(_base64_cores(m) for m in raw_middles))
+        self.decimal_needles = [b",".join(str(b).encode() for b in m) for m in raw_middles]
+        self.spaced_decimals = [n.replace(b",", b" ") for n in self.decimal_needles]
+
+        shortest = min((len(m) for m in raw_middles), default=MIDDLE_MIN)
+        # Runs shorter than these floors are left alone even for short values: every word of
+        # prose is a short base64 run, and decoding them all costs more than it finds.
+        self.min_b64_run = max(MIN_B64_RUN, (4 * shortest) // 3)
+        self.min_hex_run = max(MIN_HEX_RUN, 2 * shortest)
+        # Text is printable ASCII, tab, line breaks and the zero bytes of UTF-16/32; other
+        # bytes count as text only when some value needs them.
+        text = set(range(0x20, 0x7F)) | set(b"\t\r\n\x00")
+        if not all(v.isascii() for v in values):
+            text |= set(range(0x80, 0x100))
+        self.text_bytes = bytes(sorted(text))
+        self.text_class = bytes(0x61 if c in text else 0x20 for c in range(256))
+        self.min_text_run = max(4, min(shortest, MIN_CORE))
+        self.decoders = _decoders(values, middles)
+
+    def shows(self, view):
+        """True when bytes `view` hold a value (its middle) directly, as hex, as base64 at any
+        alignment or as a decimal byte list."""
+        if not self.needles:
+            return False
+        if self.holds(view):
+            return True
+        hexed = view.translate(_FOLD, _HEX_SEPARATORS)
+        if b"0x" in hexed:
+            # Source-code byte arrays ("0x73, 0x6b") are hex too, one prefix per byte.
+            hexed = hexed.replace(b"0x", b"")
+        if any(n in hexed for n in self.hex_needles):
+            return True
+        packed = view.translate(_URL_TO_STD, _ASCII_WS)
+        if any(n in packed for n in self.core_needles):
+            return True
+        # A Node Buffer serialised as JSON echoes bytes as a decimal list: "[115, 107]".
+        return any(n in packed for n in self.decimal_needles) or any(n in view for n in self.spaced_decimals)
+
+    def holds(self, view):
+        """True when `view` holds a value (its middle) as is, in UTF-8 or a wide form."""
+        return any(n in view for n in self.needles)
+
+    def is_text(self, data):
+        """Valid UTF-8, or at most one byte in eight outside the text bytes."""
+        try:
+            data.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return len(data) - len(data.translate(None, self.text_bytes)) <= len(data) // 8
+
+    def text_runs(self, data):
+        """The runs of text in `data` long enough to hold a value's middle, one per line."""
+        return b"\n".join(_long_runs(data, self.text_class, self.min_text_run))
+
+    def rewrite(self, data):
+        """Bytes `data` with every exact form replaced by its name form, and the count."""
+        count = 0
+        for secret, name in self.pairs:
+            if secret in data:
+                count += data.count(secret)
+                data = data.replace(secret, name)
+        return data, count
+
+    def shows_secret(self, data):
+        """True when any view of `data` (str or bytes) shows a value, without rewriting: for
+        what is blocked rather than rewritten (header names, the reason phrase)."""
+        raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else bytes(data)
+        return _Views(self, raw).leaks(raw)
+
+    def scrub(self, data):
+        """Returns (data, replacements, leaked) for a str or bytes: exact forms rewritten to
+        names; leaked is True when any view of the result still shows a value."""
+        is_str = isinstance(data, str)
+        raw = data.encode("utf-8", "surrogateescape") if is_str else bytes(data)
+        raw, count = self.rewrite(raw)
+        leaked = _Views(self, raw).leaks(raw)
+        return (raw.decode("utf-8", "surrogateescape") if is_str else raw), count, leaked
