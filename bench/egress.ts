@@ -34,6 +34,16 @@ const bulkCode = (bytes: number, coding: string | null, client: string) => `
   n = (await r.arrayBuffer()).byteLength;
   if (r.status !== 200) throw new Error("status " + r.status);`;
 
+type BulkRow = {
+  coding: string;
+  MiB: number;
+  proxiedMs: number;
+  directMs: number;
+  "MiB/s": number;
+  proxyCpuMs: number;
+  proxyMemGrowthMiB: number;
+};
+
 interface Timing {
   ms: number;
   n: number;
@@ -95,14 +105,14 @@ const best = async (times: number, fn: () => Promise<Timing>) => {
 export async function measureEgress(stack: StackInfo) {
   const client = await connect(stack.mcpUrl, "bench-egress");
   try {
-    const fanOut = [];
+    const fanOut: Array<Record<string, number>> = [];
     for (const count of [1, 10, 100, 500]) {
       const { value: via, cpuMs } = await withProxyUsage(stack, () => best(3, () => proxied(client, fanOutCode(count, ""))));
       const straight = await best(3, () => direct(stack, fanOutCode(count, ", { client: c }")));
       fanOut.push({ requests: count, failed: count - via.n, proxiedMs: Math.round(via.ms), directMs: Math.round(straight.ms),
         ratio: Math.round((via.ms / straight.ms) * 100) / 100, proxyCpuMsPerRequest: Math.round((cpuMs / 3 / count) * 100) / 100 });
     }
-    const bulk = [];
+    const bulk: BulkRow[] = [];
     for (const coding of [null, "gzip"]) {
       for (const mib of [1, 10, 50]) {
         const bytes = mib * MiB;
@@ -114,7 +124,7 @@ export async function measureEgress(stack: StackInfo) {
       }
     }
     const plain = bulk.filter((b) => b.coding === "identity");
-    const perMiB = (b: (typeof bulk)[number]) => b.proxiedMs / b.MiB;
+    const perMiB = (b: BulkRow) => b.proxiedMs / b.MiB;
     const linearity = Math.round((perMiB(plain.at(-1)!) / perMiB(plain[1]!)) * 100) / 100;
     return { fanOut, bulk, linearity, targets: TARGETS };
   } finally {
