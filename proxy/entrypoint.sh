@@ -44,6 +44,7 @@ exec mitmdump \
   --set block_global=false \
   --set connection_strategy=lazy \
   --set rawtcp=false \
+  --set websocket=false \
   --set body_size_limit="${body_limit_mb}m" \
   --set airlock_body_limit="$((body_limit_mb * 1048576))" \
   --set ssl_verify_upstream_trusted_ca="$upstream_ca" \

@@ -29,6 +29,7 @@ from egress_events import EgressEvents  # noqa: E402
 from response_stream import ResponseStream  # noqa: E402
 from egress_policy import USER_AGENT, api_for_host, inject, redact  # noqa: E402
 from header_names import HeaderNameCheck  # noqa: E402
+from hidden_forms import DeepScrubber  # noqa: E402
 from secret_views import SecretScrubber  # noqa: E402
 
 # Response bodies up to this size are held whole and checked once; larger ones are released as
@@ -54,6 +55,16 @@ def synthetic(flow, status, decision, message, headers=()):
         status,
         message + "\n",
         {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": decision, **dict(headers)},
+    )
+
+
+def is_upgrade(headers):
+    """A request that asks to switch protocols, however it says so (mitmproxy switches to
+    WebSocket on a 101 answer even without an Upgrade header in the request)."""
+    connection = ",".join(headers.get_all("connection")).lower()
+    return bool(
+        headers.get_all("upgrade") or "upgrade" in connection
+        or any(name.lower().startswith("sec-websocket-") for name in headers.keys())
     )
 
 
@@ -117,9 +128,9 @@ class AirlockEgress:
         that produced its own encoded forms (a Basic header) gets one with those added."""
         generation, cached = self._scrubber
         if generation != self.registry.generation:
-            cached = SecretScrubber(self.registry.all_credentials())
+            cached = DeepScrubber(SecretScrubber(self.registry.all_credentials()))
             self._scrubber = (self.registry.generation, cached)
-        return SecretScrubber(self.registry.all_credentials(), echoes) if echoes else cached
+        return DeepScrubber(SecretScrubber(self.registry.all_credentials(), echoes)) if echoes else cached
 
     def header_names(self):
         """The folded header-name check for all loaded credentials, rebuilt when the APIs change."""
@@ -155,6 +166,11 @@ class AirlockEgress:
                 self.auth_key = execution_identity.load_key(path)
             except (OSError, ValueError) as err:
                 raise exceptions.OptionsError(f"airlock_auth_key: {err}") from err
+        # Raw TCP and WebSocket flows bypass the HTTP hooks, and kill() does not stop them in
+        # mitmproxy 8: they must be off, or the proxy does not start.
+        for option in ("rawtcp", "websocket"):
+            if getattr(ctx.options, option, False):
+                raise exceptions.OptionsError(f"{option} must be off: such flows would pass unchecked")
         if "airlock_open_egress_networks" in updated:
             try:
                 self.allowed_networks = destination.parse_networks(ctx.options.airlock_open_egress_networks)
@@ -254,6 +270,11 @@ class AirlockEgress:
         host = self.pinned_name.get(flow.server_conn.id) or destination.normalise_host(req.host)
         port, scheme = req.port, req.scheme
         base = {"method": req.method, "host": host, "port": port, "path": req.path.split("?", 1)[0]}
+        if is_upgrade(req.headers):
+            # WebSocket (or any switch of protocol): its messages would pass unchecked.
+            synthetic(flow, 403, "deny", "airlock: protocol upgrades (WebSocket) are not relayed: their messages cannot be checked for credentials")
+            self.events.record("deny", exec_id, **base, reason="protocol upgrade")
+            return
         mismatch = destination.binding_error(
             host, port, scheme, req.headers.get_all("host"),
             req.authority if req.http_version == "HTTP/2.0" else None,
@@ -263,6 +284,13 @@ class AirlockEgress:
             synthetic(flow, 421, "deny", f"airlock: misdirected request: {mismatch}. Send it to the host it names.")
             self.events.record("deny", exec_id, **base, reason=f"misdirected: {mismatch}")
             return
+        # Forward the judged name exactly, never the code's spelling of it: a front end that
+        # routes on the literal Host ('API.Pay.Test.', ':0443') could pick another tenant.
+        canonical = host if destination.DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+        if "host" in req.headers:
+            req.headers["host"] = canonical
+        if req.http_version == "HTTP/2.0":
+            req.authority = canonical
         api = api_for_host(self.registry.active(), host)
         req.headers["user-agent"] = USER_AGENT
         # Only codings the proxy decodes exactly; anything else would be blocked on the way back.
@@ -280,11 +308,6 @@ class AirlockEgress:
         if not transport.allowed:
             synthetic(flow, 403, "deny", f"airlock: {transport.reason}")
             self.events.record("deny", exec_id, **base, reason=f"{scheme} on port {port} not allowed")
-            return
-        if api.credentials and "websocket" in req.headers.get("upgrade", "").lower():
-            synthetic(flow, 403, "deny",
-                      f"airlock: WebSocket is not allowed to API '{api.name}': its messages cannot be checked for credentials")
-            self.events.record("deny", exec_id, **base, reason="websocket to an API with credentials")
             return
 
         kept, stripped = path_scope.strip_url_override_headers(req.headers.items(multi=True))
@@ -430,15 +453,15 @@ class AirlockEgress:
         except Exception as err:  # noqa: BLE001 - refuse the connection rather than open it unchecked
             data.server.error = f"airlock could not check the destination: {err}"
 
-    def tcp_start(self, flow):
-        # Anything that is not HTTP would pass unjudged and unscrubbed: never relay raw TCP.
-        flow.kill()
+    def tcp_message(self, flow):
+        # Unreachable with rawtcp off (checked in configure); if it ever runs, relay nothing.
+        flow.messages[-1].content = b""
         self.events.record("deny", reason="raw TCP is not relayed")
 
-    def websocket_start(self, flow):
-        api = api_for_host(self.registry.active(), flow.request.host)
-        if api is not None and api.credentials:
-            flow.kill()
+    def websocket_message(self, flow):
+        # Unreachable with websocket off and every upgrade refused; if it ever runs, relay nothing.
+        flow.websocket.messages[-1].content = b""
+        self.events.record("deny", reason="WebSocket messages are not relayed")
 
     # --- responses ------------------------------------------------------------------------
 
@@ -472,6 +495,8 @@ class AirlockEgress:
             for key, value in headers:
                 resp.headers.add(key, value)
         flow.metadata["airlock_scrubbed"] = scrubbed
+        if resp.status_code == 101:
+            return self._block_early(flow, "a protocol switch (101) is not relayed: its messages cannot be checked")
         if flow.request.method.upper() == "HEAD" or resp.status_code in (204, 304) or resp.status_code < 200:
             return
         transfer = resp.headers.get("transfer-encoding", "").strip().lower()
@@ -503,10 +528,9 @@ class AirlockEgress:
         message = f"airlock: response blocked: {reason}\n".encode()
         base = self._response_base(flow)
         flow.metadata["airlock_synthetic"] = True
-        flow.response = http.Response.make(
-            502, b"", {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": "block",
-                       "content-length": str(len(message))},
-        )
+        flow.response = http.Response.make(502, b"", {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": "block"})
+        # make() set the length of its empty body; ours comes through the stream below.
+        flow.response.headers["content-length"] = str(len(message))
         flow.response.stream = lambda chunk: [] if chunk else [message]
         self.events.record("block", flow.metadata.get("airlock_exec"), **base, reason=reason)
 
@@ -517,6 +541,8 @@ class AirlockEgress:
     @fail_closed
     def response(self, flow):
         if flow.metadata.get("airlock_synthetic"):
+            # Our own answers carry no trailers; any here are the blocked upstream's.
+            flow.response.trailers = None
             return
         exec_id = flow.metadata.get("airlock_exec")
         base = self._response_base(flow)

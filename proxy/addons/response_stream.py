@@ -9,8 +9,9 @@ one core, slowing every other execution). This is the body's `stream` callable i
 - Past `hold_bytes`, bytes are released only once they are followed by a checked overlap window
   longer than any encoded form of any secret: an occurrence that starts in released bytes must
   end inside the window, so it was inside the text that was checked before its first byte left.
-  Whitespace does not count towards the window (a base64 view ignores it, and a mirror could pad
-  with it), so a body padded to dodge the window is held, up to `limit`, and then refused.
+  Bytes the views drop (whitespace, separators, escaped line breaks…) do not count towards the
+  window, since a mirror could pad with them without limit; a body padded to dodge the window
+  is held, up to `limit`, and then refused.
 - A hit that cannot be rewritten in place poisons the stream: nothing more is released, and the
   caller kills the flow at its end, so the client sees a broken response, never the secret.
 """
@@ -18,8 +19,15 @@ import re
 
 from body_decoding import UndecodableBody
 
-WHITESPACE = b" \t\r\n\f\v"
+# What the views drop and a mirror could repeat to stretch a value: whitespace, NUL, hex
+# separators, JSON escapes of line breaks, '0x' prefixes, invisible characters (UTF-8).
+DROPPED_BY_VIEWS = re.compile(
+    rb"[ \t\r\n\f\v:,\-\x00]|\\[nrt]|0[xX]|\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad"
+)
 STEP = 64 << 10
+# Unreleased text past the window never grows beyond this in real data; the cap also bounds the
+# rescans of a body that pads to keep the window from filling.
+MAX_HELD = 1 << 20
 # Numeric references padded with zeros can stretch one character of a secret beyond any window;
 # no real API pads like this, so a streamed body that does is refused.
 PADDED_REFERENCE = re.compile(rb"&#[xX]?0{4,}|\\[uUxX]\{0{4,}")
@@ -40,8 +48,6 @@ class ResponseStream:
         # Counted over released text only; whatever is still held is counted when released.
         self.scrubbed = 0
         self.poisoned = None
-        # "window or more non-whitespace bytes, with any whitespace between": read from the end.
-        self._tail = re.compile(rb"(?:[" + re.escape(WHITESPACE) + rb"]*[^" + re.escape(WHITESPACE) + rb"]){%d}" % window)
 
     def __call__(self, chunk):
         """mitmproxy's stream hook: raw bytes in (b"" at the end), bytes for the client out."""
@@ -79,23 +85,33 @@ class ResponseStream:
         self._streaming = True
         if PADDED_REFERENCE.search(held):
             return self._poison("the response pads a character reference with zeros")
-        checked, count, leaked = self.scrubber.scrub(held)
+        checked, count, leaked, hold_from = self.scrubber.scrub_stream(held)
+        # A compressed stream that goes on past what is here is checked once it is whole; one
+        # still unfinished when the body ends is never checked whole.
+        leaked = leaked or (end and hold_from is not None)
         if leaked:
             return self._poison("the response carries an encoded credential value")
         cut = len(checked) if end else self._release_point(checked)
-        if len(checked) - cut > self.limit:
-            return self._poison("the response body pads an encoded value beyond what the proxy can hold")
+        if hold_from is not None:
+            cut = min(cut, hold_from)
+        if len(checked) - cut > MAX_HELD:
+            # Megabytes of what views drop with too little else in between: padding, not data.
+            return self._poison("the response pads its content beyond what the proxy holds to check it")
         self._held = checked[cut:]
         # A rewritten secret leaves a name behind, so no replacement is counted twice.
         self.scrubbed += count
         return [checked[:cut]] if cut else []
 
     def _release_point(self, text):
-        """Where the released part may end: at least `window` non-whitespace bytes must follow."""
-        if len(text) <= self.window:
-            return 0
-        reversed_tail = text[::-1]
-        match = self._tail.match(reversed_tail)
-        if not match:
-            return 0
-        return len(text) - match.end()
+        """Where the released part may end: the rest must hold `window` bytes that a view keeps.
+        Bytes a view drops (whitespace, hex and base64 separators, JSON line-break escapes, NULs,
+        invisible characters) can be repeated without limit, so they do not count."""
+        size = min(len(text), 2 * self.window)
+        while True:
+            kept = len(DROPPED_BY_VIEWS.sub(b"", text[len(text) - size:]))
+            # +2: a two-byte escape cut in half at the start is counted as one kept byte.
+            if kept >= self.window + 2:
+                return len(text) - size
+            if size == len(text):
+                return 0
+            size = min(len(text), size * 2)

@@ -108,7 +108,7 @@ def addon(apis_dir, tmp_path):
     events.mkdir()
     key = write_key(tmp_path)
     with taddons.context(instance) as tctx:
-        tctx.configure(instance, airlock_apis_dir=str(apis_dir), airlock_events_dir=str(events), airlock_auth_key=str(key))
+        tctx.configure(instance, rawtcp=False, websocket=False, airlock_apis_dir=str(apis_dir), airlock_events_dir=str(events), airlock_auth_key=str(key))
         instance.tctx = tctx
         instance.events_path = events
         yield instance

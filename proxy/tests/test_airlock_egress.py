@@ -12,7 +12,7 @@ def test_starts_with_a_broken_config_present_and_reports_it(apis_dir, tmp_path, 
     (apis_dir / "broken" / "config.json").write_text('{"description": "x"}')
     instance = airlock_egress.AirlockEgress()
     with taddons.context(instance) as tctx:
-        tctx.configure(instance, airlock_apis_dir=str(apis_dir), airlock_auth_key=str(write_key(tmp_path)))
+        tctx.configure(instance, rawtcp=False, websocket=False, airlock_apis_dir=str(apis_dir), airlock_auth_key=str(write_key(tmp_path)))
         assert sorted(a.name for a in instance.registry.active()) == ["payments", "tracker"]
     out = capsys.readouterr().out
     assert '"decision":"config-invalid"' in out and "broken/config.json" in out

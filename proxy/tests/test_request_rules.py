@@ -203,11 +203,29 @@ def test_refuses_a_websocket_to_an_api_with_credentials(addon):
     assert flow.response.status_code == 403
 
 
-def test_never_relays_raw_tcp(addon):
+@pytest.mark.parametrize("option", ["rawtcp", "websocket"])
+def test_refuses_to_start_with_flows_its_hooks_cannot_check(addon, option):
+    from mitmproxy import exceptions
+    with pytest.raises(exceptions.OptionsError, match=option):
+        addon.tctx.configure(addon, **{option: True})
+
+
+def test_empties_a_raw_tcp_message_that_somehow_arrives(addon):
     flow = tflow.ttcpflow()
-    flow.live = True
-    addon.tcp_start(flow)
-    assert flow.error is not None and "killed" in flow.error.msg.lower()
+    flow.messages[-1].content = SECRET.encode()
+    addon.tcp_message(flow)
+    assert flow.messages[-1].content == b""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [[("Upgrade", "websocket"), ("Connection", "Upgrade")], [("Sec-WebSocket-Version", "13")],
+     [("Connection", "keep-alive, Upgrade")], [("Upgrade", "h2c")]],
+)
+def test_refuses_every_protocol_upgrade(addon, headers):
+    flow = flow_to("api.tracker.test", headers=headers)
+    run(addon.request, flow)
+    assert flow.response.status_code == 403
 
 
 # --- open egress -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ import zstandard
 
 from body_decoding import UndecodableBody
 from conftest import SECRET
-from secret_views import SecretScrubber as Scrubber
+from hidden_forms import DeepScrubber
+from secret_views import SecretScrubber
 from response_stream import ResponseStream
 from body_decoding import stream_decoder
 
@@ -19,7 +20,7 @@ class Cred:
     value = SECRET
 
 
-SCRUBBER = Scrubber([Cred()])
+SCRUBBER = DeepScrubber(SecretScrubber([Cred()]))
 WINDOW = 32 * SCRUBBER.longest + 256
 FILLER = b'{"id":1,"name":"item","note":"plain text"}\n' * 60_000  # ~2.6 MiB, past the hold
 
@@ -122,3 +123,21 @@ def test_poisons_a_body_the_client_could_decode_differently(coding, raw):
 def test_refuses_a_coding_it_does_not_decode_before_reading(label):
     with pytest.raises(UndecodableBody):
         stream_decoder(label, 1 << 20)
+
+
+def test_holds_a_compressed_stream_until_it_is_whole():
+    """A gzip copy that starts before a cut and ends after it is not released half-checked."""
+    rng = __import__("random").Random(1)
+    # Huffman-coded (not stored) and still ~150 KB compressed: it spans several chunks.
+    noise = bytes(rng.choice(b"abcd") for _ in range(600_000))
+    blob = gzip.compress(noise + SECRET.encode())
+    assert SECRET.encode() not in blob and len(blob) > 2 * 65536
+    out, stream = play(FILLER + blob + FILLER, 65536)
+    assert stream.poisoned
+    assert blob[:64] not in out
+
+
+def test_releases_an_innocent_compressed_stream_once_checked():
+    blob = gzip.compress(FILLER[:200_000])
+    out, stream = play(FILLER + blob + FILLER, 65536)
+    assert stream.poisoned is None and out == FILLER + blob + FILLER

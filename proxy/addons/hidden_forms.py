@@ -1,0 +1,111 @@
+"""Forms of a secret that hide from text views: compressed copies and invisible characters.
+
+A mirror can hand back a value gzip-, zlib-, zstd-, bzip2- or xz-compressed inside a body (raw,
+or base64 inside JSON), or with invisible characters (zero-width space, soft hyphen, BOM)
+between its characters; the code decompresses or strips them in one line. DeepScrubber wraps
+the text scrubber (secret_views.SecretScrubber) and looks inside such forms too: a value found
+there cannot be rewritten in place, so the response is blocked. Raw brotli has no magic bytes
+and is not looked for (SECURITY.md, known limits).
+"""
+import base64
+import binascii
+import bz2
+import lzma
+import re
+import zlib
+
+import zstandard
+
+# Magic bytes at the start of a compressed stream (zlib: the four common headers).
+RAW_MAGIC = re.compile(rb"\x1f\x8b\x08|\x78[\x01\x5e\x9c\xda]|\x28\xb5\x2f\xfd|BZh[1-9]1AY&SY|\xfd7zXZ\x00")
+# The same, base64- or base64url-encoded, at the start of a run of at least 24 characters.
+B64_MAGIC = re.compile(
+    rb"(?<![A-Za-z0-9+/_-])(?:H4sI|eJ|eN|eA|eF|KLUv|QlpoO|/Td6WFo|_Td6WFo)(?:[A-Za-z0-9+/_-]|\\\\[nr]|\s){22,}"
+)
+INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
+MAX_DEPTH = 2
+
+
+class _Budget:
+    def __init__(self, size):
+        self.left = size
+
+
+def _inflate(data, offset, cap):
+    """(decompressed bytes, complete) of the stream starting at `offset`, at most `cap` bytes;
+    (b"", True) when it is not a stream at all."""
+    head = data[offset:offset + 6]
+    try:
+        if head.startswith(b"\x1f\x8b"):
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif head[:1] == b"\x78":
+            d = zlib.decompressobj(zlib.MAX_WBITS)
+        elif head.startswith(b"\x28\xb5\x2f\xfd"):
+            z = zstandard.ZstdDecompressor(max_window_size=8 << 20).decompressobj()
+            out = z.decompress(data[offset:offset + cap])
+            return out[:cap], z.eof
+        elif head.startswith(b"BZh"):
+            b = bz2.BZ2Decompressor()
+            return b.decompress(data[offset:], cap), b.eof
+        else:
+            x = lzma.LZMADecompressor()
+            return x.decompress(data[offset:], cap), x.eof
+        out = d.decompress(data[offset:], cap)
+        return out, d.eof or len(out) >= cap
+    except (zlib.error, zstandard.ZstdError, OSError, lzma.LZMAError, EOFError, ValueError):
+        return b"", True
+
+
+class DeepScrubber:
+    """SecretScrubber's contract (scrub, longest), also looking inside hidden forms."""
+
+    def __init__(self, base, cap=8 << 20):
+        self.base = base
+        self.cap = cap
+        self.longest = base.longest
+
+    def scrub(self, data):
+        data, count, leaked, _ = self.scrub_stream(data)
+        return data, count, leaked
+
+    def scrub_stream(self, data):
+        """scrub(), plus the offset of the first compressed stream that runs past the end of
+        `data`: a streamed body must not be released from there until it is whole."""
+        data, count, leaked = self.base.scrub(data)
+        hold_from = None
+        if not leaked and isinstance(data, bytes):
+            leaked, hold_from = self.hidden_leak(data)
+        return data, count, leaked, hold_from
+
+    def hidden_leak(self, data):
+        """(leaked, hold_from): whether a hidden form shows a value, and the offset of the first
+        compressed stream that ends beyond `data` (a streamed body must not release from there)."""
+        return self._search(data, _Budget(2 * len(data) + self.cap), 0)
+
+    def _shows(self, blob, budget, depth):
+        _, count, leaked = self.base.scrub(blob)
+        return bool(count or leaked) or (depth < MAX_DEPTH and self._search(blob, budget, depth + 1)[0])
+
+    def _search(self, data, budget, depth):
+        hold_from = None
+        if INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
+            return True, None
+        candidates = [(m.start(), data, m.start()) for m in RAW_MAGIC.finditer(data)]
+        for m in B64_MAGIC.finditer(data):
+            run = re.sub(rb"\\\\[nr]|\s", b"", m.group(0)).replace(b"-", b"+").replace(b"_", b"/")
+            try:
+                decoded = base64.b64decode(run[: len(run) - len(run) % 4])
+            except (binascii.Error, ValueError):
+                continue
+            candidates.append((m.start(), decoded, 0))
+        for start, source, offset in candidates:
+            if budget.left <= 0:
+                # A body made of compressed streams past any sane size: refuse rather than guess.
+                return True, None
+            blob, complete = _inflate(source, offset, min(self.cap, budget.left + 1))
+            budget.left -= len(blob)
+            if blob and self._shows(blob, budget, depth):
+                return True, None
+            if not complete and source is data:
+                hold_from = start if hold_from is None else min(hold_from, start)
+        return False, hold_from
