@@ -18,6 +18,7 @@ import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createStackStatus } from "./http/stack-status.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
+import { createSchemaCompiler } from "./skills/input-schema.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
 import { createSkillEvents } from "./skills/skill-events.ts";
 import { createSkillStore } from "./skills/skill-store.ts";
@@ -87,6 +88,7 @@ const skills = createSkillStore(
   log,
 );
 const skillEvents = createSkillEvents();
+const schemas = createSchemaCompiler();
 const instructions = buildInstructions(settings);
 const sessions = createMcpSessions(
   () =>
@@ -98,6 +100,7 @@ const sessions = createMcpSessions(
       version: VERSION,
       skills,
       skillEvents,
+      schemas,
     }),
   { idleSeconds: settings.sessionIdleSeconds, maxSessions: settings.maxSessions },
 );

@@ -67,6 +67,33 @@ describe("skills", { timeout: 120_000 }, () => {
     expect(text(run)).toContain("must have required property 'who'");
   });
 
+  it("should validate a hostile pattern in linear time and keep the gateway responsive", async () => {
+    const saved = await callTool(client, "save_skill", {
+      name: "redos",
+      description: "A schema whose pattern backtracks catastrophically in ordinary engines",
+      code: "export default async (a: { s: string }) => a.s.length;",
+      input_schema: { type: "object", properties: { s: { type: "string", pattern: "^(a+)+$" } }, required: ["s"] },
+    });
+    expect(saved.isError).toBeFalsy();
+    const health = fetch(stack.mcpUrl.replace("/mcp", "/health")).then((r) => r.status);
+    const run = await callTool(client, "run_skill", { name: "redos", args: { s: "a".repeat(30_000) + "!" } });
+    expect(run.isError).toBe(true);
+    expect(JSON.stringify(run.content)).toContain("must match pattern");
+    expect(await health).toBe(200);
+    await callTool(client, "delete_skill", { name: "redos" });
+  });
+
+  it("should refuse at save time a pattern the linear engine cannot run", async () => {
+    const saved = await callTool(client, "save_skill", {
+      name: "lookahead",
+      description: "Uses a lookahead",
+      code: "export default async () => 1;",
+      input_schema: { type: "object", properties: { s: { type: "string", pattern: "^(?=x)x+$" } } },
+    });
+    expect(saved.isError).toBe(true);
+    expect(JSON.stringify(saved.content)).toContain("RE2 syntax");
+  });
+
   it("should update with search/replace, refuse a non-matching edit cleanly, and roll back", async () => {
     const updated = await callTool(client, "update_skill", { name: "greet", edits: [{ search: '"hello "', replace: '"hi "' }] });
     expect(text(updated)).toContain("version 2");

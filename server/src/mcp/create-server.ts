@@ -11,6 +11,7 @@ import { registerListApis } from "./tools/list-apis.ts";
 import { registerSkillTools } from "./tools/skills.ts";
 import { registerSkillResources } from "./skill-resources.ts";
 import type { SkillEvents } from "../skills/skill-events.ts";
+import type { SchemaCompiler } from "../skills/input-schema.ts";
 import type { SkillStore } from "../skills/skill-store.ts";
 
 export interface McpDeps {
@@ -21,6 +22,7 @@ export interface McpDeps {
   version: string;
   skills: SkillStore;
   skillEvents: SkillEvents;
+  schemas: SchemaCompiler;
 }
 
 export function createMcpServer(deps: McpDeps): McpServer {
@@ -29,7 +31,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
     { instructions: deps.instructions, capabilities: { resources: { listChanged: true }, prompts: {} } },
   );
   registerExecuteCode(server, deps.execute, deps.limits);
-  registerSkillTools(server, { store: deps.skills, events: deps.skillEvents, execute: deps.execute, limits: deps.limits });
+  registerSkillTools(server, { store: deps.skills, events: deps.skillEvents, execute: deps.execute, limits: deps.limits, schemas: deps.schemas });
   registerSkillResources(server, deps.skills, deps.skillEvents);
   registerListApis(server, deps.loadApis);
   registerGetInstructions(server, deps.instructions);

@@ -3,25 +3,15 @@
  * then a small program that imports the skill from the read-only store and calls its default
  * export goes through the same sandbox path as execute_code.
  */
-import { Ajv, type ValidateFunction } from "ajv";
+import type { SchemaCompiler } from "./input-schema.ts";
 import type { SkillMeta } from "./skill-store.ts";
 import { SkillError } from "./skill-store.ts";
-
-const ajv = new Ajv({ allErrors: false, strict: false });
 
 /** The folder the sandbox mounts the store at. */
 export const SANDBOX_SKILLS_DIR = "/skills";
 
-export function compileInputSchema(schema: Record<string, unknown>): ValidateFunction {
-  try {
-    return ajv.compile(schema);
-  } catch (err) {
-    throw new SkillError(`input_schema is not a valid JSON Schema: ${(err as Error).message}`);
-  }
-}
-
-export function checkArgs(meta: SkillMeta, args: unknown): void {
-  const validate = compileInputSchema(meta.inputSchema);
+export function checkArgs(schemas: SchemaCompiler, meta: SkillMeta, args: unknown): void {
+  const validate = schemas.compile(meta.inputSchema);
   if (!validate(args)) {
     const e = validate.errors?.[0];
     const where = e?.instancePath ? `args${e.instancePath.replace(/\//g, ".")}` : "args";

@@ -8,7 +8,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Execute } from "../../executor/executor.ts";
 import { applyEdits } from "../../skills/apply-edits.ts";
-import { checkArgs, compileInputSchema, skillProgram } from "../../skills/skill-program.ts";
+import type { SchemaCompiler } from "../../skills/input-schema.ts";
+import { checkArgs, skillProgram } from "../../skills/skill-program.ts";
 import type { SkillEvents } from "../../skills/skill-events.ts";
 import { SkillError, type Provenance, type SkillStore } from "../../skills/skill-store.ts";
 import { executionResultShape, toToolResult, type ExecuteCodeLimits } from "./execute-code.ts";
@@ -21,6 +22,8 @@ export interface SkillToolDeps {
   events: SkillEvents;
   execute: Execute;
   limits: ExecuteCodeLimits;
+  /** Compiles (and caches) input schemas; shared by every session. */
+  schemas: SchemaCompiler;
 }
 
 const name = z.string().describe("Skill name: lower-case letters, digits, '-' or '_', starting with a letter");
@@ -76,7 +79,8 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
     },
     guarded(async (args: { name: string; description: string; code: string; input_schema?: Record<string, unknown> }, extra) => {
       const schema = args.input_schema ?? { type: "object" };
-      compileInputSchema(schema);
+      // First, before the name or size is looked at: a hostile schema must never reach the store.
+      deps.schemas.compile(schema);
       const skill = await deps.store.save({ name: args.name, description: args.description, code: args.code, inputSchema: schema }, who(extra.sessionId));
       deps.events.changed();
       return ok(`saved skill '${skill.name}' (version 1); run it with run_skill`, { name: skill.name, version: skill.version });
@@ -104,7 +108,7 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
       if (!args.edits?.length && args.description === undefined && args.input_schema === undefined) {
         throw new SkillError("nothing to update: pass edits, description or input_schema");
       }
-      if (args.input_schema) compileInputSchema(args.input_schema);
+      if (args.input_schema) deps.schemas.compile(args.input_schema);
       const current = await deps.store.get(args.name);
       let code = current.code;
       if (args.edits?.length) {
@@ -194,7 +198,7 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
     },
     guarded(async (args: { name: string; args?: Record<string, unknown>; timeout_seconds?: number }, extra) => {
       const skill = await deps.store.get(args.name);
-      checkArgs(skill, args.args ?? {});
+      checkArgs(deps.schemas, skill, args.args ?? {});
       const timeoutSeconds = args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds;
       const progress = startProgress(extra, timeoutSeconds);
       try {
