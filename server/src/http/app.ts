@@ -22,7 +22,7 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/health", async (c) => {
     const stack = await deps.stackStatus();
     const healthy = stack.sandbox === "running" && stack.proxy === "healthy";
-    return c.json({ status: healthy ? "ok" : "degraded", ...stack, sessions: deps.sessions.count(), executions: deps.stats() });
+    return c.json({ status: healthy ? "ok" : "degraded", ...stack, sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
   });
   app.use("/mcp", requestGuards(deps.guards, deps.log));
   app.all("/mcp", (c) => deps.sessions.handle(c.req.raw));

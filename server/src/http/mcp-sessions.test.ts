@@ -39,10 +39,54 @@ describe("MCP sessions", () => {
     expect(s.count()).toBe(0);
   });
 
-  it("should bound the number of sessions", async () => {
-    const s = sessions({ idleSeconds: 60, maxSessions: 1 });
-    await s.handle(post(JSON.stringify(init)));
-    expect((await s.handle(post(JSON.stringify(init)))).status).toBe(503);
+  const list = (id: string) => post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), { "mcp-session-id": id });
+  /** Sends and reads the whole answer, as a client does: until then the call is in flight. */
+  const call = async (s: ReturnType<typeof sessions>, req: Request) => {
+    const res = await s.handle(req);
+    await res.text();
+    return res;
+  };
+  const open = async (s: ReturnType<typeof sessions>) => (await call(s, post(JSON.stringify(init)))).headers.get("mcp-session-id")!;
+
+  it("should make room at the bound by evicting a session that never did more than initialise", async () => {
+    const s = sessions({ idleSeconds: 60, maxSessions: 2 });
+    const worker = await open(s);
+    await call(s, list(worker));
+    await call(s, list(worker));
+    for (let i = 0; i < 10; i++) expect((await call(s, post(JSON.stringify(init)))).status).toBe(200);
+    expect(s.count()).toBe(2);
+    expect(s.evicted()).toBe(9);
+    // The session that was working survived the flood of bare initialisations.
+    expect((await call(s, list(worker))).status).toBe(200);
+  });
+
+  it("should evict the least recently used when every session has been used", async () => {
+    const s = sessions({ idleSeconds: 60, maxSessions: 2 });
+    const older = await open(s);
+    const newer = await open(s);
+    for (const id of [older, older, newer, newer]) await call(s, list(id));
+    await open(s);
+    expect((await call(s, list(older))).status).toBe(404);
+    expect((await call(s, list(newer))).status).toBe(200);
+  });
+
+  it("should never evict a session with a call in flight, and say why it refuses", async () => {
+    const s = createMcpSessions(() => {
+      const server = new McpServer({ name: "t", version: "1" });
+      server.registerTool("wait", {}, async () => {
+        await new Promise((r) => setTimeout(r, 300));
+        return { content: [] };
+      });
+      return server;
+    }, { idleSeconds: 60, maxSessions: 1 });
+    const busy = await open(s);
+    await s.handle(post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), { "mcp-session-id": busy }));
+    const call = s.handle(post(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "wait", arguments: {} } }), { "mcp-session-id": busy }));
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = await s.handle(post(JSON.stringify(init)));
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toContain("in flight");
+    expect((await call).status).toBe(200);
   });
 
   it("should expire idle sessions, after which their id is unknown", async () => {

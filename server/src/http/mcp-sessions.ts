@@ -2,7 +2,9 @@
  * @module Streamable HTTP sessions: a fresh MCP server and transport per session, found again by
  * the `Mcp-Session-Id` header. The server assigns session ids; an unknown or expired id gets 404
  * (the spec's signal to initialise again). Sessions idle for too long are closed, and the number
- * of live sessions is bounded.
+ * of live sessions is bounded. At the bound a new session takes the place of an idle one — one
+ * that never did more than initialise first, then the least recently used — so a flood of bare
+ * initialize requests cannot lock everyone out; a session with a call in flight is never evicted.
  */
 import { randomUUID } from "node:crypto";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -19,6 +21,8 @@ export interface SessionLimits {
 export interface McpSessions {
   handle(req: Request): Promise<Response>;
   count(): number;
+  /** Sessions evicted to make room since start (pressure on the bound). */
+  evicted(): number;
   /** Closes sessions idle past the limit; returns how many. */
   sweep(now?: number): Promise<number>;
   closeAll(): Promise<void>;
@@ -29,6 +33,8 @@ interface Session {
   lastSeen: number;
   /** Requests still being answered (an execution can take minutes). */
   inFlight: number;
+  /** Requests after the initialize one: a session that made none is the cheapest to evict. */
+  used: number;
 }
 
 function rpcError(status: number, code: number, message: string): Response {
@@ -55,8 +61,54 @@ async function readLimited(req: Request, limit: number): Promise<string | undefi
   return Buffer.concat(chunks).toString("utf8");
 }
 
+function done(session: Session): void {
+  session.inFlight--;
+  session.lastSeen = Date.now();
+}
+
+/** The same stream, calling `onEnd` once when it finishes, fails or is cancelled by the client. */
+function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+  let ended = false;
+  const end = () => {
+    if (!ended) {
+      ended = true;
+      onEnd();
+    }
+  };
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          end();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (err) {
+        end();
+        controller.error(err);
+      }
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
+}
+
 export function createMcpSessions(makeServer: () => McpServer, limits: SessionLimits): McpSessions {
   const sessions = new Map<string, Session>();
+  let evictions = 0;
+
+  /** Closes the idle session that is least worth keeping; false when every session is busy. */
+  async function evictOne(): Promise<boolean> {
+    const idle = [...sessions.values()].filter((s) => s.inFlight === 0);
+    if (idle.length === 0) return false;
+    idle.sort((a, b) => Number(a.used > 1) - Number(b.used > 1) || a.lastSeen - b.lastSeen);
+    await idle[0]!.transport.close();
+    evictions++;
+    return true;
+  }
 
   async function startSession(req: Request): Promise<Response> {
     if (req.method !== "POST") return rpcError(400, -32000, "No Mcp-Session-Id header: start with an initialize POST");
@@ -74,13 +126,13 @@ export function createMcpSessions(makeServer: () => McpServer, limits: SessionLi
     if (!isInitializeRequest(body)) {
       return rpcError(400, -32600, "Invalid Request: no Mcp-Session-Id header, so this must be an initialize request");
     }
-    if (sessions.size >= limits.maxSessions) {
-      return rpcError(503, -32000, "Too many open sessions; close unused ones or try again later");
+    if (sessions.size >= limits.maxSessions && !(await evictOne())) {
+      return rpcError(503, -32000, "Too many sessions with calls in flight; try again when one finishes");
     }
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, lastSeen: Date.now(), inFlight: 0 });
+        sessions.set(id, { transport, lastSeen: Date.now(), inFlight: 0, used: 0 });
       },
     });
     transport.onclose = () => {
@@ -100,14 +152,20 @@ export function createMcpSessions(makeServer: () => McpServer, limits: SessionLi
       if (!session) return rpcError(404, -32001, "Session not found: it expired or the server restarted; initialize again");
       session.lastSeen = Date.now();
       session.inFlight++;
+      session.used++;
+      let response: Response;
       try {
-        return await session.transport.handleRequest(req);
-      } finally {
-        session.inFlight--;
-        session.lastSeen = Date.now();
+        response = await session.transport.handleRequest(req);
+      } catch (err) {
+        done(session);
+        throw err;
       }
+      // A tool call answers with an SSE stream that stays open until the call ends: the call is
+      // in flight until then, not until the headers are out.
+      return response.body ? new Response(untilEnd(response.body, () => done(session)), response) : (done(session), response);
     },
     count: () => sessions.size,
+    evicted: () => evictions,
     async sweep(now = Date.now()) {
       const idle = [...sessions.values()].filter((s) => s.inFlight === 0 && now - s.lastSeen > limits.idleSeconds * 1000);
       await Promise.all(idle.map((s) => s.transport.close()));
