@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { connect, execute } from "../test/helpers/mcp.ts";
 import { compose, REPO_ROOT, startStack, type StackInfo } from "../test/helpers/stack.ts";
+import { measureEgress, printEgress } from "./egress.ts";
 import { measureFloors } from "./floors.ts";
 import { summarise, table, timed, type Summary } from "./stats.ts";
 
@@ -148,10 +149,11 @@ async function main() {
     const proxy = await proxyCost(client, stack);
     const flood = await serverMemoryDuringFlood(client, stack);
     await client.close();
+    const egress = await measureEgress(stack);
     const up = await upToFirstCall(stack);
 
     const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
-    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, proxy, flood, up };
+    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, proxy, flood, up, egress };
     await mkdir(`${REPO_ROOT}/bench-results`, { recursive: true });
     await writeFile(`${REPO_ROOT}/bench-results/latest.json`, JSON.stringify(result, null, 2) + "\n");
 
@@ -171,6 +173,7 @@ async function main() {
       { measure: `server memory growth while code prints 1 GB (MiB; outcome ${flood.outcome})`, value: flood.growthMiB },
       { measure: "docker compose up -> first successful execute_code (ms)", value: up.upToFirstCallMs },
     ]));
+    printEgress(egress);
     console.log("\nwrote bench-results/latest.json");
   } finally {
     await started?.stop();
