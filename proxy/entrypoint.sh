@@ -27,6 +27,11 @@ case "$body_limit_mb" in
 esac
 [ "$body_limit_mb" -ge 1 ] && [ "$body_limit_mb" -le 1024 ] || fail "AIRLOCK_PROXY_BODY_LIMIT_MB must be 1-1024"
 
+max_timeout=${AIRLOCK_MAX_TIMEOUT_SECONDS:-300}
+case "$max_timeout" in
+  ''|*[!0-9]*) fail "AIRLOCK_MAX_TIMEOUT_SECONDS must be a whole number of seconds, not '${max_timeout}'" ;;
+esac
+
 key=/var/lib/airlock-proxy/auth/key
 if [ ! -s "$key" ]; then
   umask 022
@@ -54,6 +59,7 @@ exec mitmdump \
   --set airlock_events_dir=/var/lib/airlock-proxy/events \
   --set airlock_ca_public=/var/lib/airlock-proxy/public/airlock-proxy-ca.pem \
   --set airlock_auth_key="$key" \
+  --set airlock_events_keep_seconds="$((max_timeout + 600))" \
   --set airlock_open_egress="${AIRLOCK_OPEN_EGRESS:-false}" \
   --set airlock_open_egress_networks="${AIRLOCK_OPEN_EGRESS_NETWORKS:-}" \
   -s /opt/airlock/addons/airlock_egress.py

@@ -151,13 +151,17 @@ class AirlockEgress:
         loader.add_option("airlock_auth_key", str, "", "File holding the key that signs execution tokens")
         loader.add_option("airlock_body_limit", int, 64 << 20, "Largest decoded response body, in bytes")
         loader.add_option(
+            "airlock_events_keep_seconds", int, 600,
+            "How long per-execution event files are kept: longer than the longest execution may run",
+        )
+        loader.add_option(
             "airlock_ca_public", str, "", "Where to publish the proxy CA's public certificate for the sandbox"
         )
 
     def configure(self, updated):
         # Events first: loading the APIs may already report a broken config through them.
-        if "airlock_events_dir" in updated or self.events is None:
-            self.events = EgressEvents(ctx.options.airlock_events_dir or None)
+        if "airlock_events_dir" in updated or "airlock_events_keep_seconds" in updated or self.events is None:
+            self.events = EgressEvents(ctx.options.airlock_events_dir or None, keep_seconds=ctx.options.airlock_events_keep_seconds)
         if "airlock_auth_key" in updated or self.auth_key is None:
             path = ctx.options.airlock_auth_key
             if not path:

@@ -124,3 +124,8 @@ def test_scrubs_the_reason_phrase_and_trailers(addon):
     resp.trailers = __import__("mitmproxy").http.Headers([(b"x-t", SECRET.encode())])
     client, killed = deliver(addon, flow, resp)
     assert flow.response.reason == "PAY_API_TOKEN" and flow.response.trailers["x-t"] == "PAY_API_TOKEN" and not killed
+
+
+def test_keeps_event_files_as_long_as_it_is_told(addon):
+    addon.tctx.configure(addon, airlock_events_keep_seconds=4200)
+    assert addon.events.keep_seconds == 4200

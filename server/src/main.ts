@@ -113,6 +113,7 @@ const app = createApp({
   sessions,
   stats: limiter.stats,
   stackStatus: createStackStatus(settings.dockerFilterUrl),
+  audit: auditLog ? () => auditLog.status() : undefined,
   guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
   log,
 });

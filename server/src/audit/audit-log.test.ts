@@ -45,4 +45,26 @@ describe("audit log", () => {
     expect(result.ok).toBe(false);
     expect(result.problem).toContain("chain broken");
   });
+
+  it("should retry a failed write, and keep writing after one that failed for good", async () => {
+    let failNext = 0;
+    const flaky = async (file: string, data: string) => {
+      if (failNext > 0) {
+        failNext--;
+        throw new Error("disk full");
+      }
+      await writeFile(file, data, { flag: "a" });
+    };
+    const log = await createAuditLog(dir, 1_000_000, () => new Date(), flaky);
+    failNext = 2; // two failures, then the third attempt succeeds
+    await log.append({ n: 1 });
+    expect(log.status()).toMatchObject({ ok: true, failures: 0 });
+    failNext = 3; // every attempt fails
+    await expect(log.append({ n: 2 })).rejects.toThrow("disk full");
+    expect(log.status()).toMatchObject({ ok: false, failures: 1, lastError: "disk full" });
+    await log.append({ n: 3 });
+    expect(log.status()).toMatchObject({ ok: true, failures: 1 });
+    // The lost entry is not in the chain, and the chain still verifies.
+    expect(await verifyAudit(dir)).toMatchObject({ ok: true, lines: 2 });
+  });
 });

@@ -17,9 +17,21 @@ export interface AuditEntry {
   [key: string]: unknown;
 }
 
-export interface AuditLog {
-  append(entry: AuditEntry): Promise<void>;
+export interface AuditStatus {
+  /** False while the newest write failed (after retries): /health then says degraded. */
+  ok: boolean;
+  /** Entries that could not be written since start. */
+  failures: number;
+  lastError?: string;
 }
+
+export interface AuditLog {
+  /** Appends one entry, retrying a failed write; rejects if it still fails. */
+  append(entry: AuditEntry): Promise<void>;
+  status(): AuditStatus;
+}
+
+const RETRIES = 3;
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -38,11 +50,29 @@ async function lastLineHash(files: string[]): Promise<string> {
   return GENESIS;
 }
 
-export async function createAuditLog(dir: string, maxBytes: number, now = () => new Date()): Promise<AuditLog> {
+export async function createAuditLog(
+  dir: string,
+  maxBytes: number,
+  now = () => new Date(),
+  write: (file: string, data: string) => Promise<void> = (file, data) => appendFile(file, data, { mode: 0o640 }),
+): Promise<AuditLog> {
   await mkdir(dir, { recursive: true });
   let prev = await lastLineHash(await chainFiles(dir));
   let size = await stat(path.join(dir, CURRENT_FILE)).then((s) => s.size, () => 0);
   let queue: Promise<void> = Promise.resolve();
+  const state: AuditStatus = { ok: true, failures: 0 };
+
+  async function writeWithRetries(line: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await write(path.join(dir, CURRENT_FILE), line + "\n");
+        return;
+      } catch (err) {
+        if (attempt >= RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
 
   async function rotate(): Promise<void> {
     const rotated = (await chainFiles(dir)).length - 1;
@@ -53,14 +83,26 @@ export async function createAuditLog(dir: string, maxBytes: number, now = () => 
   return {
     append(entry) {
       // Serialised: the chain needs a strict order, and concurrent executions finish together.
-      queue = queue.then(async () => {
+      // One failed entry must not reject every later one: each starts from a settled queue.
+      const next = queue.catch(() => {}).then(async () => {
         const line = JSON.stringify({ time: now().toISOString(), ...entry, prev });
-        if (size > 0 && size + line.length + 1 > maxBytes) await rotate();
-        await appendFile(path.join(dir, CURRENT_FILE), line + "\n", { mode: 0o640 });
+        try {
+          if (size > 0 && size + line.length + 1 > maxBytes) await rotate();
+          await writeWithRetries(line);
+        } catch (err) {
+          state.ok = false;
+          state.failures++;
+          state.lastError = (err as Error).message;
+          throw err;
+        }
+        // Only a written line extends the chain.
         size += Buffer.byteLength(line) + 1;
         prev = sha256(line);
+        state.ok = true;
       });
-      return queue;
+      queue = next;
+      return next;
     },
+    status: () => ({ ...state }),
   };
 }

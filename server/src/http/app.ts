@@ -11,6 +11,8 @@ export interface AppDeps {
   sessions: McpSessions;
   stats: () => { running: number; queued: number };
   stackStatus: () => Promise<StackStatus>;
+  /** The audit log's state, when there is one. */
+  audit?: () => { ok: boolean; failures: number; lastError?: string };
   guards: GuardSettings;
   log: (entry: Record<string, unknown>) => void;
 }
@@ -21,8 +23,9 @@ export function createApp(deps: AppDeps): Hono {
   // the sandbox or proxy is back, which a restart of the gateway would not fix.
   app.get("/health", async (c) => {
     const stack = await deps.stackStatus();
-    const healthy = stack.sandbox === "running" && stack.proxy === "healthy";
-    return c.json({ status: healthy ? "ok" : "degraded", ...stack, sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
+    const audit = deps.audit?.();
+    const healthy = stack.sandbox === "running" && stack.proxy === "healthy" && audit?.ok !== false;
+    return c.json({ status: healthy ? "ok" : "degraded", ...stack, ...(audit ? { audit } : {}), sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
   });
   app.use("/mcp", requestGuards(deps.guards, deps.log));
   app.all("/mcp", (c) => deps.sessions.handle(c.req.raw));
