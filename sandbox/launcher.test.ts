@@ -138,3 +138,38 @@ Deno.test("kills every execution when its stdin closes", async () => {
   }
   assert(state === "gone" || state === "Z", `execution still running (state ${state})`);
 });
+
+Deno.test("removes a scratch folder the code made read-only", async () => {
+  const l = new LauncherProcess();
+  await l.send(run(11, 'await Deno.mkdir("d"); await Deno.writeTextFile("d/x", "1"); await Deno.chmod("d", 0o500); await Deno.chmod(".", 0o500); console.log(Deno.cwd())'));
+  const exit = await l.until((m) => m.id === id(11) && m.ev === "exit");
+  assertEquals(exit.code, 0);
+  const scratch = l.output(id(11)).trim().replace(/\/work$/, "");
+  await new Promise((r) => setTimeout(r, 200));
+  let exists = true;
+  try {
+    Deno.statSync(scratch);
+  } catch {
+    exists = false;
+  }
+  assertEquals(exists, false);
+  await l.close();
+});
+
+Deno.test("sweeps what an earlier launcher left behind before it is ready", async () => {
+  const left = "/tmp/exec.left-behind";
+  Deno.mkdirSync(`${left}/work/sub`, { recursive: true });
+  Deno.writeTextFileSync(`${left}/work/sub/big`, "x".repeat(1000));
+  Deno.chmodSync(`${left}/work/sub`, 0o500);
+  Deno.chmodSync(`${left}/work`, 0o500);
+  const l = new LauncherProcess();
+  await l.until((m) => m.ev === "ready");
+  let exists = true;
+  try {
+    Deno.statSync(left);
+  } catch {
+    exists = false;
+  }
+  assertEquals(exists, false);
+  await l.close();
+});

@@ -174,7 +174,7 @@ function refill(hosts: string[]): void {
         child.process.status.then(() => {
           // A waiting child that died (the OOM killer chose it, or it was dropped) is never handed
           // out; one that was handed out is cleaned up by run().
-          if (!taken.has(entry)) void Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+          if (!taken.has(entry)) void removeScratch(child.scratch);
           drop();
         });
       },
@@ -232,12 +232,24 @@ async function run(message: Record<string, unknown>): Promise<void> {
   const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested, timeoutSeconds + 30), id: requested };
   running.set(requested, child);
   await send({ id: requested, ev: "started", egressId });
+  let handedOver = false;
   try {
     await Deno.writeTextFile(`${child.scratch}/work/main.ts`, message.code);
+    handedOver = true;
     const writer = child.process.stdin.getWriter();
     await writer.write(encoder.encode("go\n"));
     await writer.close();
-  } catch {
+  } catch (err) {
+    if (!handedOver) {
+      // The program could not even be written (a full scratch disk): a fault of the sandbox,
+      // reported at once — the child would otherwise wait for a go signal until its timeout.
+      child.process.kill("SIGKILL");
+      await child.process.status;
+      running.delete(requested);
+      await send({ id: requested, ev: "exit", code: 125, signal: null, killed: null, error: `cannot write the program to the sandbox's scratch disk: ${err}` });
+      await removeScratch(child.scratch);
+      return;
+    }
     // It died while waiting; its status below tells how.
   }
   const backstop = setTimeout(() => {
@@ -253,7 +265,31 @@ async function run(message: Record<string, unknown>): Promise<void> {
   clearTimeout(backstop);
   running.delete(requested);
   await send({ id: requested, ev: "exit", code: status.code, signal: status.signal, killed: child.killed });
-  await Deno.remove(child.scratch, { recursive: true }).catch(() => {});
+  await removeScratch(child.scratch);
+}
+
+/** Removes an execution's scratch folder whatever the code did to its permissions: the folder
+ *  and all in it belong to our uid, so we can always give ourselves write access back first. */
+async function removeScratch(dir: string): Promise<void> {
+  try {
+    await Deno.remove(dir, { recursive: true });
+    return;
+  } catch {
+    // A folder the code made read-only (or unsearchable) defeats a plain recursive removal.
+  }
+  const reopen = async (path: string) => {
+    await Deno.chmod(path, 0o700).catch(() => {});
+    for await (const entry of Deno.readDir(path)) {
+      if (entry.isDirectory && !entry.isSymlink) await reopen(`${path}/${entry.name}`).catch(() => {});
+    }
+  };
+  await reopen(dir).catch(() => {});
+  try {
+    await Deno.remove(dir, { recursive: true });
+  } catch (err) {
+    // Never silent: the gateway logs it (and the next launcher's sweep tries again).
+    console.error(`launcher: cannot remove scratch folder ${dir}: ${err}`);
+  }
 }
 
 function kill(id: string): void {
@@ -267,6 +303,11 @@ function kill(id: string): void {
   }
 }
 
+// Whatever an earlier launcher left (it was killed, or its exec dropped): this one is the only
+// launcher now, and nothing it starts exists yet.
+for await (const entry of Deno.readDir("/tmp")) {
+  if (entry.isDirectory && entry.name.startsWith("exec.")) await removeScratch(`/tmp/${entry.name}`);
+}
 await send({ ev: "ready" });
 let pending = "";
 const decoder = new TextDecoder();
