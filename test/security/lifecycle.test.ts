@@ -54,6 +54,34 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
     await client.close();
   });
 
+  it("should kill the code when the client vanishes without cancelling", async () => {
+    // A raw client, so that it can simply drop its connection as a killed process would.
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const rpc = (body: unknown, extra: Record<string, string> = {}, signal?: AbortSignal) =>
+      fetch(stack.mcpUrl, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(body), signal });
+    const init = await rpc({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "vanishing", version: "1" } } });
+    const session = { "mcp-session-id": init.headers.get("mcp-session-id")! };
+    await init.text();
+    await (await rpc({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
+    const controller = new AbortController();
+    const call = await rpc({
+      jsonrpc: "2.0", id: 2, method: "tools/call",
+      params: { name: "execute_code", arguments: { code: "console.log(Deno.cwd()); while (true) {}", timeout_seconds: 60 }, _meta: { progressToken: "p" } },
+    }, session, controller.signal);
+    const reader = call.body!.getReader();
+    let seen = "";
+    let dir = "";
+    while (!dir) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += new TextDecoder().decode(value);
+      dir = /\/tmp\/exec\.\w+/.exec(seen)?.[0] ?? "";
+    }
+    expect(await processesIn(stack, dir)).toBeGreaterThan(0);
+    controller.abort(); // the connection closes; no notifications/cancelled is ever sent
+    await expect.poll(() => processesIn(stack, dir), { timeout: 5000 }).toBe(0);
+  });
+
   it("should report degraded while the sandbox is down, and run queued work once it is back", async () => {
     const client = await connect(stack.mcpUrl);
     await compose(stack, ["stop", "sandbox"]);

@@ -97,4 +97,41 @@ describe("MCP sessions", () => {
     const res = await s.handle(post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), { "mcp-session-id": id }));
     expect(res.status).toBe(404);
   });
+
+  it("should cancel the calls of a client whose connection goes away before their answer", async () => {
+    let aborted = false;
+    const s = createMcpSessions(() => {
+      const server = new McpServer({ name: "t", version: "1" });
+      server.registerTool("wait", {}, async (extra) => {
+        await new Promise<void>((resolve) => {
+          extra.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve();
+          });
+          setTimeout(resolve, 5_000);
+        });
+        return { content: [] };
+      });
+      return server;
+    }, { idleSeconds: 60, maxSessions: 2 });
+    const res = await s.handle(post(JSON.stringify(init)));
+    await res.text();
+    const id = res.headers.get("mcp-session-id")!;
+    await (await s.handle(post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), { "mcp-session-id": id }))).text();
+    const answer = await s.handle(post(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "wait", arguments: {} } }), { "mcp-session-id": id }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(aborted).toBe(false);
+    await answer.body!.cancel(); // what the HTTP server does when the client's connection closes
+    await new Promise((r) => setTimeout(r, 50));
+    expect(aborted).toBe(true);
+  });
+
+  it("should cap request bodies inside a session too", async () => {
+    const s = sessions();
+    const res = await s.handle(post(JSON.stringify(init)));
+    await res.text();
+    const id = res.headers.get("mcp-session-id")!;
+    const big = await s.handle(post(" ".repeat(MAX_BODY_BYTES + 1), { "mcp-session-id": id }));
+    expect(big.status).toBe(413);
+  });
 });

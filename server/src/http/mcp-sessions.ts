@@ -66,8 +66,18 @@ function done(session: Session): void {
   session.lastSeen = Date.now();
 }
 
-/** The same stream, calling `onEnd` once when it finishes, fails or is cancelled by the client. */
-function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+/** The ids of the JSON-RPC requests (not notifications) in a POST body. */
+function idsOf(body: unknown): Array<string | number> {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages
+    .filter((m): m is { id: string | number; method: string } =>
+      typeof m === "object" && m !== null && "method" in m && "id" in m && (typeof m.id === "string" || typeof m.id === "number"))
+    .map((m) => m.id);
+}
+
+/** The same stream, calling `onEnd` once when it finishes, fails or is cancelled by the client
+ *  (and `onCancel` too in that last case). */
+function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void, onCancel: () => void = () => {}): ReadableStream<Uint8Array> {
   let ended = false;
   const end = () => {
     if (!ended) {
@@ -90,6 +100,7 @@ function untilEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): Readable
       }
     },
     async cancel(reason) {
+      if (!ended) onCancel();
       end();
       await reader.cancel(reason);
     },
@@ -150,19 +161,47 @@ export function createMcpSessions(makeServer: () => McpServer, limits: SessionLi
       if (id === null) return startSession(req);
       const session = sessions.get(id);
       if (!session) return rpcError(404, -32001, "Session not found: it expired or the server restarted; initialize again");
+      let forwarded = req;
+      let parsedBody: unknown;
+      let requestIds: Array<string | number> = [];
+      if (req.method === "POST") {
+        // The same body cap as at initialize, inside sessions too.
+        const text = await readLimited(req, MAX_BODY_BYTES);
+        if (text === undefined) return rpcError(413, -32000, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+        try {
+          parsedBody = JSON.parse(text);
+        } catch {
+          return rpcError(400, -32700, "Parse error: the body is not valid JSON");
+        }
+        requestIds = idsOf(parsedBody);
+        forwarded = new Request(req.url, { method: "POST", headers: req.headers, body: text });
+      }
       session.lastSeen = Date.now();
       session.inFlight++;
       session.used++;
       let response: Response;
       try {
-        response = await session.transport.handleRequest(req);
+        response = await session.transport.handleRequest(forwarded, parsedBody === undefined ? undefined : { parsedBody });
       } catch (err) {
         done(session);
         throw err;
       }
       // A tool call answers with an SSE stream that stays open until the call ends: the call is
-      // in flight until then, not until the headers are out.
-      return response.body ? new Response(untilEnd(response.body, () => done(session)), response) : (done(session), response);
+      // in flight until then, not until the headers are out. A client that goes away before the
+      // end (its connection closed) cancels the calls it was waiting for: nothing would read
+      // their results, and an execution must not run on for nobody.
+      const cancel = () => {
+        for (const requestId of requestIds) {
+          session.transport.onmessage?.({
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId, reason: "the client disconnected" },
+          });
+        }
+      };
+      return response.body
+        ? new Response(untilEnd(response.body, () => done(session), cancel), response)
+        : (done(session), response);
     },
     count: () => sessions.size,
     evicted: () => evictions,
