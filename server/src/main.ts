@@ -19,6 +19,7 @@ import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createStackStatus } from "./http/stack-status.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
 import { createSchemaCompiler } from "./skills/input-schema.ts";
+import { FILTER_KEY_HEADER, readFilterKey } from "./shared/filter-key.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
 import { createSkillEvents } from "./skills/skill-events.ts";
 import { createSkillStore } from "./skills/skill-store.ts";
@@ -38,10 +39,19 @@ try {
   process.exit(2);
 }
 
+let filterKey: string;
+try {
+  filterKey = await readFilterKey(settings.filterKeyFile);
+} catch (err) {
+  log({ level: "fatal", event: "bad-settings", message: `AIRLOCK_FILTER_KEY_FILE: ${(err as Error).message}` });
+  process.exit(2);
+}
+const filterHeaders = { [FILTER_KEY_HEADER]: filterKey };
 const docker = new Docker({
   protocol: settings.dockerFilterUrl.protocol === "https:" ? "https" : "http",
   host: settings.dockerFilterUrl.hostname,
   port: Number(settings.dockerFilterUrl.port || 80),
+  headers: filterHeaders,
 });
 const launcher = createLauncher(
   { docker, container: SANDBOX_ALIAS, command: settings.sandboxLauncher, user: settings.sandboxUser },
@@ -112,7 +122,7 @@ sweeper.unref();
 const app = createApp({
   sessions,
   stats: limiter.stats,
-  stackStatus: createStackStatus(settings.dockerFilterUrl),
+  stackStatus: createStackStatus(settings.dockerFilterUrl, filterHeaders),
   audit: auditLog ? () => auditLog.status() : undefined,
   guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
   log,

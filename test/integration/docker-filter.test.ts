@@ -1,15 +1,19 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { compose, execIn } from "../helpers/stack.ts";
 
 const stack = inject("stack");
+const run = promisify(execFile);
 
-/** Sends a request to the docker-socket filter from inside the server container: the position
- *  of an attacker who took over the gateway process. Prints status and body. */
+/** Sends a request to the docker-socket filter from inside the server container, with the
+ *  gateway's key: the position of an attacker who took over the gateway process. */
 async function fromServer(method: string, path: string, body?: unknown) {
   const script = `
+    const key = (await import("node:fs")).readFileSync("/run/airlock-filter/key", "utf8").trim();
     const res = await fetch("http://docker-filter:2375" + ${JSON.stringify(path)}, {
       method: ${JSON.stringify(method)},
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-airlock-filter-key": key },
       body: ${body === undefined ? "undefined" : JSON.stringify(JSON.stringify(body))},
     });
     console.log(res.status, await res.text());`;
@@ -73,6 +77,33 @@ describe("docker-socket filter, attacked from the server container", { timeout: 
     for (const service of ["server", "sandbox"]) {
       const result = await execIn(stack, service, ["sh", "-c", "ls -la /var/run/docker.sock /run/docker.sock 2>&1 || true"]);
       expect(result.stdout).toContain("No such file");
+    }
+  });
+});
+
+describe("docker-socket filter, reached by anyone but the gateway", { timeout: 60_000 }, () => {
+  /** A host user on the internal control bridge (Docker cannot keep the host off it). */
+  async function fromHost(path: string, key?: string): Promise<number> {
+    const id = (await compose(stack, ["ps", "-q", "docker-filter"])).trim();
+    const { stdout } = await run("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", id]);
+    const address = stdout.trim().split(" ")[0]!;
+    const res = await fetch(`http://${address}:2375${path}`, { headers: key ? { "x-airlock-filter-key": key } : {} });
+    return res.status;
+  }
+
+  it.each(["/_airlock/status", "/containers/json", "/_ping"])("should answer %s with 401 without the gateway's key", async (path) => {
+    expect(await fromHost(path)).toBe(401);
+    expect(await fromHost(path, "0".repeat(64))).toBe(401);
+  });
+
+  it("should answer the gateway's key (control: the address and path are right)", async () => {
+    const key = (await execIn(stack, "server", ["cat", "/run/airlock-filter/key"])).stdout.trim();
+    expect(await fromHost("/_airlock/status", key)).toBe(200);
+  });
+
+  it("should keep the key out of the sandbox and the proxy", async () => {
+    for (const service of ["sandbox", "proxy"]) {
+      expect((await execIn(stack, service, ["cat", "/run/airlock-filter/key"])).code).not.toBe(0);
     }
   });
 });

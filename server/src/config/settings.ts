@@ -10,6 +10,7 @@ const settingsSchema = z.object({
   AIRLOCK_LISTEN_HOST: z.string().default("0.0.0.0"),
   AIRLOCK_LISTEN_PORT: int(1, 65535).default(8080),
   AIRLOCK_DOCKER_FILTER_URL: z.url().default("http://docker-filter:2375"),
+  AIRLOCK_FILTER_KEY_FILE: z.string().default("/run/airlock-filter/key"),
   AIRLOCK_APIS_DIR: z.string().default("/apis"),
   AIRLOCK_MAX_CONCURRENCY: int(1, 64).default(4),
   AIRLOCK_MAX_QUEUE: int(0, 10_000).default(64),
@@ -40,6 +41,7 @@ export interface Settings {
   listenHost: string;
   listenPort: number;
   dockerFilterUrl: URL;
+  filterKeyFile: string;
   apisDir: string;
   maxConcurrency: number;
   maxQueue: number;
@@ -89,6 +91,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     listenHost: s.AIRLOCK_LISTEN_HOST,
     listenPort: s.AIRLOCK_LISTEN_PORT,
     dockerFilterUrl: new URL(s.AIRLOCK_DOCKER_FILTER_URL),
+    filterKeyFile: s.AIRLOCK_FILTER_KEY_FILE,
     apisDir: s.AIRLOCK_APIS_DIR,
     maxConcurrency: s.AIRLOCK_MAX_CONCURRENCY,
     maxQueue: s.AIRLOCK_MAX_QUEUE,

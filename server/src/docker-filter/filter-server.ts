@@ -10,6 +10,7 @@ import type { ExecRules } from "./exec-body.ts";
 import type { KnownExecs } from "./known-execs.ts";
 import type { LocateSandbox, StackStatus } from "./sandbox-locator.ts";
 import { relayUpgrade } from "./relay-upgrade.ts";
+import { FILTER_KEY_HEADER, keyMatches } from "../shared/filter-key.ts";
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -20,6 +21,16 @@ export interface FilterDeps {
   locateSandbox: LocateSandbox;
   status: () => Promise<StackStatus>;
   log: (entry: Record<string, unknown>) => void;
+  /** The key only the gateway holds; every request must present it. */
+  key: string;
+}
+
+/** The first check of every request, status endpoint included: only the gateway may ask. */
+function requireGateway(deps: FilterDeps, req: http.IncomingMessage): void {
+  if (!keyMatches(req.headers[FILTER_KEY_HEADER], deps.key)) {
+    deps.log({ decision: "deny", method: req.method, path: req.url, reason: "not the gateway (no valid filter key)", peer: req.socket.remoteAddress });
+    throw new FilterError(401, "airlock docker filter: only the gateway may use this endpoint");
+  }
 }
 
 /** The filter's own status endpoint: answered here from the filter's look-ups, never forwarded. */
@@ -61,6 +72,7 @@ function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true }
 }
 
 async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  requireGateway(deps, req);
   if (req.method === "GET" && req.url === STATUS_PATH) {
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
     return;
@@ -93,6 +105,7 @@ async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: h
 }
 
 async function handleUpgrade(deps: FilterDeps, req: http.IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  requireGateway(deps, req);
   if (String(req.headers.upgrade).toLowerCase() !== "tcp") throw new FilterError(403, "only Upgrade: tcp is supported");
   const length = Number(req.headers["content-length"] ?? "0");
   if (!Number.isInteger(length) || length < 0 || length > 4096) throw new FilterError(403, "bad Content-Length");

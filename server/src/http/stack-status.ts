@@ -7,13 +7,13 @@ import type { StackStatus as FilterStatus } from "../docker-filter/sandbox-locat
 /** What the filter reports, or "unknown" for both when the filter cannot be asked. */
 export type StackStatus = FilterStatus | { sandbox: "unknown"; proxy: "unknown" };
 
-export function createStackStatus(filterUrl: URL, cacheMs = 1000): () => Promise<StackStatus> {
+export function createStackStatus(filterUrl: URL, headers: Record<string, string>, cacheMs = 1000): () => Promise<StackStatus> {
   let cached: { at: number; value: StackStatus } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < cacheMs) return cached.value;
     let value: StackStatus;
     try {
-      const res = await fetch(new URL("/_airlock/status", filterUrl), { signal: AbortSignal.timeout(1500) });
+      const res = await fetch(new URL("/_airlock/status", filterUrl), { headers, signal: AbortSignal.timeout(1500) });
       value = res.ok ? ((await res.json()) as StackStatus) : { sandbox: "unknown", proxy: "unknown" };
     } catch {
       value = { sandbox: "unknown", proxy: "unknown" };
