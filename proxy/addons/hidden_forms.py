@@ -18,12 +18,24 @@ import zstandard
 
 # Magic bytes at the start of a compressed stream (zlib: the four common headers).
 RAW_MAGIC = re.compile(rb"\x1f\x8b\x08|\x78[\x01\x5e\x9c\xda]|\x28\xb5\x2f\xfd|BZh[1-9]1AY&SY|\xfd7zXZ\x00")
-# The same, base64- or base64url-encoded, at the start of a run of at least 24 characters.
-B64_MAGIC = re.compile(
-    rb"(?<![A-Za-z0-9+/_-])(?:H4sI|eJ|eN|eA|eF|KLUv|QlpoO|/Td6WFo|_Td6WFo)(?:[A-Za-z0-9+/_-]|\\\\[nr]|\s){22,}"
-)
+# The same, base64- or base64url-encoded, at the start of a run of at least 24 characters. The
+# prefixes are found first (a literal search, fast); the run is matched only where one starts.
+B64_PREFIX = re.compile(rb"H4sI|eJ|eN|eA|eF|KLUv|QlpoO|/Td6WFo|_Td6WFo")
+B64_RUN = re.compile(rb"(?:[A-Za-z0-9+/_-]|\\[nr]|\s){24,}")
+B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
 MAX_DEPTH = 2
+
+
+def _b64_magic_runs(data):
+    """Runs of base64 that begin with a compressed stream's magic, at the start of a run."""
+    for prefix in B64_PREFIX.finditer(data):
+        start = prefix.start()
+        if start and data[start - 1] in B64_CHARS:
+            continue
+        run = B64_RUN.match(data, start)
+        if run:
+            yield run
 
 
 class _Budget:
@@ -91,8 +103,8 @@ class DeepScrubber:
         if INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
             return True, None
         candidates = [(m.start(), data, m.start()) for m in RAW_MAGIC.finditer(data)]
-        for m in B64_MAGIC.finditer(data):
-            run = re.sub(rb"\\\\[nr]|\s", b"", m.group(0)).replace(b"-", b"+").replace(b"_", b"/")
+        for m in _b64_magic_runs(data):
+            run = re.sub(rb"\\[nr]|\s", b"", m.group(0)).replace(b"-", b"+").replace(b"_", b"/")
             try:
                 decoded = base64.b64decode(run[: len(run) - len(run) % 4])
             except (binascii.Error, ValueError):

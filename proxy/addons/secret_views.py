@@ -10,6 +10,11 @@ and its decimal byte list. Exact common forms are rewritten to the credential's 
 whatever a view still shows afterwards is reported, and the caller blocks.
 
 No mitmproxy imports; every pass over a whole body is a C-level bytes or regex operation.
+Where a body repeats a few escapes (JSON's "\\/", "%20", "&amp;"), a view is made with one
+bytes.replace per distinct escape instead of a regex pass with a Python call per escape, once
+a search has shown that there is no other escape; checks for long forms (hex, base64, decimal
+lists) are skipped in views without a run of the bytes they read that is long enough. Both
+only change how the views are computed (SHORTCUTS; the tests compare with them off).
 """
 import binascii
 import functools
@@ -56,33 +61,40 @@ _FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvw
 # What hex dumps put between bytes: "de:ad:be:ef", "de ad be ef", "de-ad-be-ef", "de,ad".
 _HEX_SEPARATORS = _ASCII_WS + b":-,"
 
-# Escapes of each scheme, each one complete sequence. Every alternative starts with a literal
-# byte, which lets the regex engine skip to candidates instead of testing every position.
-_SCHEMES = {
+# Escapes of each scheme, each one complete sequence: the scheme's introducer byte, then one of
+# its alternatives. Every alternative thus starts with a literal byte, which lets the regex
+# engine skip to candidates instead of testing every position.
+_INTRODUCER_OF = {"percent": b"%", "js": b"\\", "html": b"&", "quoted-printable": b"="}
+_INTRODUCER_RE = {"percent": rb"%", "js": rb"\\", "html": rb"&", "quoted-printable": rb"="}
+_SCHEME_ALTERNATIVES = {
     "percent": (
-        rb"%(?P<pct>[0-9A-Fa-f]{2})"
-        rb"|%[uU](?P<pcthi>[dD][89abAB][0-9A-Fa-f]{2})%[uU](?P<pctlo>[dD][c-fC-F][0-9A-Fa-f]{2})"
-        rb"|%[uU](?P<pctu>[0-9A-Fa-f]{4})"  # JS unescape()
+        rb"(?P<pct>[0-9A-Fa-f]{2})",
+        rb"[uU](?P<pcthi>[dD][89abAB][0-9A-Fa-f]{2})%[uU](?P<pctlo>[dD][c-fC-F][0-9A-Fa-f]{2})",
+        rb"[uU](?P<pctu>[0-9A-Fa-f]{4})",  # JS unescape()
     ),
     # JSON and JS escapes that name a character; a backslash before any other character is
     # _js_identity's business.
     "js": (
-        rb"\\u(?P<hi>[dD][89abAB][0-9A-Fa-f]{2})\\u(?P<lo>[dD][c-fC-F][0-9A-Fa-f]{2})"
-        rb"|\\u(?P<u4>[0-9A-Fa-f]{4})"
-        rb"|\\u\{0*(?P<ucp>[0-9A-Fa-f]{1,6})\}"
-        rb"|\\U(?P<u8>[0-9A-Fa-f]{8})"  # Python, C
-        rb"|\\x(?P<x2>[0-9A-Fa-f]{2})"
-        rb"|\\(?P<oct>[0-3][0-7]{2}|(?>[0-3][0-7]?|[4-7][0-7]?){open_js})"
-        rb"|\\(?P<single>[bfnrtv\"'\\/]|\r\n|[\r\n])"
+        rb"u(?P<hi>[dD][89abAB][0-9A-Fa-f]{2})\\u(?P<lo>[dD][c-fC-F][0-9A-Fa-f]{2})",
+        rb"u(?P<u4>[0-9A-Fa-f]{4})",
+        rb"u\{0*(?P<ucp>[0-9A-Fa-f]{1,6})\}",
+        rb"U(?P<u8>[0-9A-Fa-f]{8})",  # Python, C
+        rb"x(?P<x2>[0-9A-Fa-f]{2})",
+        rb"(?P<oct>[0-3][0-7]{2}|(?>[0-3][0-7]?|[4-7][0-7]?){open_js})",
+        rb"(?P<single>[bfnrtv\"'\\/]|\r\n|[\r\n])",
     ),
     # Leading zeros are unlimited but significant digits are capped, so a reference cannot
     # swallow more than EDGE characters of a value that follows it.
     "html": (
-        rb"&(?P<ref>#[xX](?>0*[0-9A-Fa-f]{1,6})(?:;|{open_html})"
+        rb"(?P<ref>#[xX](?>0*[0-9A-Fa-f]{1,6})(?:;|{open_html})"
         rb"|#(?>0*[0-9]{1,7})(?:;|{open_html})"
-        rb"|(?>[A-Za-z][A-Za-z0-9]{1,31})(?:;|{open_html}))"
+        rb"|(?>[A-Za-z][A-Za-z0-9]{1,31})(?:;|{open_html}))",
     ),
-    "quoted-printable": rb"=(?P<qp>[0-9A-Fa-f]{2})|=(?P<soft>\r?\n)",
+    "quoted-printable": (rb"(?P<qp>[0-9A-Fa-f]{2})", rb"(?P<soft>\r?\n)"),
+}
+_SCHEMES = {
+    name: b"|".join(_INTRODUCER_RE[name] + alternative for alternative in alternatives)
+    for name, alternatives in _SCHEME_ALTERNATIVES.items()
 }
 # An escape of variable length (an HTML reference without ';', a short JS octal escape) that
 # ends right before another scheme's escape may be cut short: "&#x6%62;" is "&#x6b;" once the
@@ -158,6 +170,270 @@ def _unescape_one(m):
 
 _UNESCAPERS = {}
 
+# The shortcuts below (the replacement of escapes without a regex pass, the checks skipped for
+# views without long runs, the facts one decoder leaves for another) change how the views are
+# computed, never what they are. Off, the views are computed the plain way: the tests compare.
+SHORTCUTS = True
+
+# Escapes that the fast path below decodes by plain replacement. Each is self-delimiting:
+# wherever its text stands, its scheme's pattern matches exactly that text, whatever follows
+# (a reference ending in ';', a fixed number of digits). Each holds an introducer only as its
+# first byte, so two of them never overlap. Escapes whose extent depends on what follows (a
+# reference without ';', a short octal escape, a lone "\\\r", a surrogate half that may start
+# a pair) are not among them: they are decoded one by one where they stand.
+_SELF_DELIMITING = {
+    "percent": re.compile(rb"%(?:[0-9A-Fa-f]{2}|[uU](?![dD][89a-fA-F])[0-9A-Fa-f]{4})"),
+    "js": re.compile(
+        rb"\\(?:u(?![dD][89a-fA-F])[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]+\}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}"
+        rb"|[0-3][0-7]{2}|[bfnrtv\"'/]|\r?\n)"
+    ),
+    "html": re.compile(rb"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);"),
+    "quoted-printable": re.compile(rb"=(?:[0-9A-Fa-f]{2}|\r?\n)"),
+}
+# At most this many distinct self-delimiting escapes are replaced through bytes.replace (each
+# costs a pass over the view), and at most this many other escapes are decoded one by one;
+# a view with more takes the regex path. The texts are guessed from the start of the view,
+# and at most MAX_NEW_FINDERS more patterns are compiled for those found later.
+MAX_REPLACED_ESCAPES = 12
+MAX_OTHER_ESCAPES = 64
+MAX_NEW_FINDERS = 3
+SAMPLE = 1024
+# Bytes that stand in for escapes while they are replaced, when outputs could otherwise form
+# new escapes; one absent from the view (and from every output) is taken for each escape.
+_PLACEHOLDERS = bytes(range(0x01, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+_SLOW = object()
+
+
+@functools.lru_cache(maxsize=1024)
+def _escape_finder(name, strict, known):
+    """A pattern for the escapes of scheme `name` other than the texts in `known`: where it
+    finds nothing, every escape of the scheme in the view is one of those texts. It starts with
+    the scheme's introducer, so the regex engine only stops at that byte. For JS it also finds
+    (as group "identity") a backslash before a character that only _js_identity decodes. In a
+    strict pass, a known text that decodes to an introducer is found too where another
+    scheme's introducer follows it (the pass may leave it as it is there)."""
+    body = b"|".join(_SCHEME_ALTERNATIVES[name])
+    for hole, fill in _OPEN_END[strict].items():
+        body = body.replace(hole, fill)
+    if name == "js":
+        body += b"|(?P<identity>" + _JS_IDENTITY.pattern[len(rb"\\("):-1] + b")"
+    others = b"[" + b"".join(re.escape(i) for n, i in sorted(_INTRODUCER_OF.items()) if n != name) + b"]"
+    rests = [
+        re.escape(text[1:])
+        + (b"(?!" + others + b")" if strict and _replacement(name, strict, text) in _INTRODUCERS else b"")
+        for text in sorted(known)
+    ]
+    skip = b"(?!" + b"|".join(rests) + b")" if known else b""
+    return re.compile(_INTRODUCER_RE[name] + skip + b"(?:" + body + b")")
+
+
+@functools.lru_cache(maxsize=None)
+def _sampler(name, strict):
+    """The escapes of scheme `name` as a pattern without groups, whose findall lists their texts."""
+    return re.compile(re.sub(rb"\(\?P<\w+>", b"(?:", _scheme_pattern(name, strict)))
+
+
+@functools.lru_cache(maxsize=None)
+def _plain(name, strict):
+    return re.compile(_scheme_pattern(name, strict))
+
+
+@functools.lru_cache(maxsize=4096)
+def _replacement(name, strict, text):
+    """What escape `text` of scheme `name` decodes to, when it is self-delimiting; else None."""
+    if not _SELF_DELIMITING[name].fullmatch(text):
+        return None
+    whole = _plain(name, strict).match(text)
+    return _unescape_one(whole) if whole and whole.end() == len(text) else None
+
+
+# Large views are replaced in parts of about this size, which stay in the processor's cache
+# through the passes of all texts.
+BLOCK = 64 << 10
+
+
+def _in_blocks(replace, texts):
+    """`replace` applied to a large part in blocks, cut right before an introducer byte of one
+    of `texts`: no occurrence of a text (one introducer, as its first byte) spans such a cut.
+    Where none comes within a block, the cut is a block further on, which no occurrence spans
+    either when every text is shorter than a block."""
+    introducers = {t[:1] for t in texts}
+    if max(map(len, texts)) >= BLOCK:
+        return replace
+
+    def blockwise(part):
+        if len(part) <= 2 * BLOCK:
+            return replace(part)
+        pieces, start = [], 0
+        while len(part) - start > 2 * BLOCK:
+            end = start + BLOCK
+            cuts = [i for i in (part.find(c, end, end + BLOCK) for c in introducers) if i >= 0]
+            cut = min(cuts) if cuts else end + BLOCK
+            pieces.append(replace(part[start:cut]))
+            start = cut
+        pieces.append(replace(part[start:]))
+        return b"".join(pieces)
+    return blockwise
+
+
+def _replacer(view, found):
+    """A function of a part of `view` replacing every occurrence of each text of `found` (no two
+    of which overlap) by its output, as one simultaneous substitution would."""
+    texts = list(found)
+    # A replacement could only create a new occurrence of another text out of bytes of its
+    # own output (or by joining bytes, when the output is empty): without such a byte, the
+    # replacements are independent of their order.
+    if all(found.values()) and not any(set(found[t]) & set(u) for t in texts for u in texts if t != u):
+        def replace(part):
+            for text in texts:
+                part = part.replace(text, found[text])
+            return part
+        return _in_blocks(replace, texts)
+    # Otherwise each text first becomes a placeholder byte, which no text holds, and the
+    # placeholders then become the outputs.
+    in_outputs = set(b"".join(found.values()))
+    marks = []
+    for byte in _PLACEHOLDERS:
+        if len(marks) == len(texts):
+            break
+        if byte not in in_outputs and bytes((byte,)) not in view:
+            marks.append(byte)
+    if len(marks) < len(texts):
+        return None
+    single = bytes.maketrans(
+        bytes(m for t, m in zip(texts, marks) if len(found[t]) == 1),
+        b"".join(found[t] for t in texts if len(found[t]) == 1),
+    )
+    other = [(bytes((m,)), found[t]) for t, m in zip(texts, marks) if len(found[t]) != 1]
+
+    def replace(part):
+        for text, mark in zip(texts, marks):
+            part = part.replace(text, bytes((mark,)))
+        part = part.translate(single)
+        for mark, out in other:
+            part = part.replace(mark, out)
+        return part
+    return _in_blocks(replace, texts)
+
+
+def _replace_escapes(view, schemes, strict, pattern, shape=None):
+    """What a pass of `pattern` (the schemes' escapes) over `view` yields, computed with a
+    bytes.replace per distinct escape; None when nothing changes; _SLOW when the shortcut
+    does not apply (then the caller makes the pass).
+
+    For each scheme, a search for escapes other than those already found runs over the whole
+    view, so at its end every escape in the view is known: either one of the "found" texts,
+    self-delimiting (wherever the text stands the pattern matches exactly it, whatever
+    follows) and holding an introducer only as its first byte, or one of the "others", whose
+    positions are kept. The pass matches at an other escape unless it lies inside the escape
+    matched before it; between two escapes it matches, it matches exactly the occurrences of
+    the found texts, which do not overlap one another or the escapes around them. So the
+    parts between those escapes are replaced text by text, and those escapes one by one."""
+    found, others = {}, []
+    compiled = _escape_finder.cache_info().misses
+    for name in schemes:
+        # A guess at the texts, from the start of the view; whatever it misses is found below.
+        known = {}
+        for text in set(_sampler(name, strict).findall(view, 0, SAMPLE)):
+            out = _replacement(name, strict, text)
+            if out is not None:
+                known[text] = out
+        if len(found) + len(known) > MAX_REPLACED_ESCAPES:
+            return _SLOW
+        found.update(known)
+        known = frozenset(known)
+        pos, identity = 0, False
+        while True:
+            finder = _escape_finder(name, strict, known)
+            if _escape_finder.cache_info().misses - compiled > MAX_NEW_FINDERS:
+                return _SLOW
+            m = finder.search(view, pos)
+            if m is None:
+                break
+            if m.lastgroup == "identity":
+                identity, pos = True, m.start() + 1
+                continue
+            text = m.group()
+            if text in known:
+                # A known text that decodes to an introducer, right before another scheme's
+                # introducer: the pass leaves it as it is if an escape starts there.
+                following = pattern.match(view, m.end())
+                if following and _GROUP_SCHEME[following.lastgroup] != name:
+                    return _SLOW
+                pos = m.start() + 1
+                continue
+            out = _replacement(name, strict, text) if len(found) < MAX_REPLACED_ESCAPES else None
+            if out is not None:
+                found[text] = out
+                # Nothing before m.start() is an unknown escape.
+                known, pos = known | {text}, m.start()
+                continue
+            if len(others) == MAX_OTHER_ESCAPES:
+                return _SLOW
+            others.append(m)
+            pos = m.start() + 1
+        if name == "js" and shape is not None:
+            # Every backslash has been looked at: _js_identity finds something exactly when one
+            # stands before a character that only it decodes, or before 'U' ("\\U" can be both).
+            shape.facts["js_identity"] = identity or any(
+                t.startswith(b"\\U") for t in [*known, *(m.group() for m in others)]
+            )
+    if not found and not others:
+        return None
+    replace = _replacer(view, found) if found else (lambda part: part)
+    if replace is None:
+        return _SLOW
+    outputs = set(found.values())
+    if not others:
+        out = replace(view)
+    else:
+        parts, pos = [], 0
+        for m in sorted(others, key=lambda m: m.start()):
+            if m.start() < pos:
+                continue  # inside the escape matched before it
+            parts.append(replace(view[pos:m.start()]))
+            out = _unescape_one(m)
+            if strict and out in _INTRODUCERS:
+                following = pattern.match(view, m.end())
+                if following and _GROUP_SCHEME[following.lastgroup] != _GROUP_SCHEME[m.lastgroup]:
+                    out = m.group()
+            if out != m.group():
+                outputs.add(out)
+            parts.append(out)
+            pos = m.end()
+        parts.append(replace(view[pos:]))
+        out = b"".join(parts)
+    if out == view:
+        return None
+    if shape is not None:
+        # The new view is the old one with escapes replaced by these outputs (escapes left as
+        # they are count as the old view's bytes).
+        shape.outputs[id(out)] = (out, outputs)
+    return out
+
+
+def _regex_unescape(pattern, strict, view):
+    """One pass of `pattern` over `view`, decoding each escape it matches; None if none."""
+    # Bodies repeat the same few escapes ("\n", "%20", "&amp;"): decode each once.
+    cache = {}
+
+    def replace(m):
+        text = m.group()
+        out = cache.get(text)
+        if out is None:
+            out = cache[text] = _unescape_one(m)
+        if strict and out in _INTRODUCERS:
+            # A decoded '%', '\\', '&' or '=' right before another scheme's escape belongs
+            # to an inner layer: "%5C\\u0025" is "%5C\u0025" to a client that undoes the
+            # JSON layer first. It waits until the escape after it has been decoded.
+            following = pattern.match(view, m.end())
+            if following and _GROUP_SCHEME[following.lastgroup] != _GROUP_SCHEME[m.lastgroup]:
+                return text
+        return out
+
+    out = pattern.sub(replace, view)
+    return None if out == view else out
+
 
 def unescaper(schemes, strict=True):
     """A decoder for one pass over all escapes of `schemes` at once (a pass never re-reads
@@ -166,43 +442,35 @@ def unescaper(schemes, strict=True):
     if key in _UNESCAPERS:
         return _UNESCAPERS[key]
     pattern = re.compile(b"|".join(_scheme_pattern(name, strict) for name in sorted(key[0])))
+    parts = [(_INTRODUCER_OF[name], name) for name in sorted(key[0])]
 
-    def decode(view):
-        if not pattern.search(view):
+    def decode(view, shape=None):
+        # Every escape starts with its scheme's introducer byte.
+        present = [name for introducer, name in parts if introducer in view]
+        if not present:
+            if shape is not None and "js" in key[0]:
+                shape.facts["js_identity"] = False
             return None
-        # Bodies repeat the same few escapes ("\n", "%20", "&amp;"): decode each once.
-        cache = {}
-
-        def replace(m):
-            text = m.group()
-            out = cache.get(text)
-            if out is None:
-                out = cache[text] = _unescape_one(m)
-            if strict and out in _INTRODUCERS:
-                # A decoded '%', '\\', '&' or '=' right before another scheme's escape belongs
-                # to an inner layer: "%5C\\u0025" is "%5C\u0025" to a client that undoes the
-                # JSON layer first. It waits until the escape after it has been decoded.
-                following = pattern.match(view, m.end())
-                if following and _GROUP_SCHEME[following.lastgroup] != _GROUP_SCHEME[m.lastgroup]:
-                    return text
-            return out
-
-        out = pattern.sub(replace, view)
-        return None if out == view else out
+        out = _replace_escapes(view, present, strict, pattern, shape) if SHORTCUTS else _SLOW
+        return _regex_unescape(pattern, strict, view) if out is _SLOW else out
 
     decode.__name__ = ("unescape_" if strict else "unescape_loose_") + "_".join(sorted(key[0]))
+    # The same pass without the shortcut, for the tests that hold the two to each other.
+    decode.by_regex = lambda view: _regex_unescape(pattern, strict, view)
     _UNESCAPERS[key] = decode
     return decode
 
 
-def _js_identity(view):
+def _js_identity(view, shape=None):
     # JS (not JSON) reads "\s" as "s": a mirror can escape every character of a value that way.
-    if b"\\" not in view or not _JS_IDENTITY.search(view):
+    if b"\\" not in view or (SHORTCUTS and shape is not None and shape.facts.get("js_identity") is False):
+        return None
+    if not _JS_IDENTITY.search(view):
         return None
     return _JS_IDENTITY.sub(lambda m: m.group(1), view)
 
 
-def _wide(view):
+def _wide(view, shape=None):
     # Dropping zero bytes turns UTF-16LE/BE and UTF-32 ASCII text, at any alignment, into ASCII.
     if b"\x00" not in view or not _WIDE_TEXT.search(view):
         return None
@@ -239,15 +507,26 @@ def look_alike_folder(chars):
         for prefix, lasts in sorted(by_prefix.items())
     ))
 
-    def fold(view):
-        if view.isascii() or not pattern.search(view):
+    # The first bytes of the look-alikes: a view without any of them has none, which one
+    # translate and one find tell faster than a search of the pattern (some non-ASCII text,
+    # "café", has no look-alikes at all).
+    first = {seq[0] for seq in table}
+    leads = bytes(0x4C if c in first else 0x20 for c in range(256))
+
+    def fold(view, shape=None):
+        if view.isascii():
+            return None
+        if shape is not None and shape.leads is False:
+            return None
+        if b"L" not in view.translate(leads) or not pattern.search(view):
             return None
         return pattern.sub(lambda m: table[m.group()], view)
 
+    fold.leads = leads
     return fold
 
 
-def _plus_as_space(view):
+def _plus_as_space(view, shape=None):
     # '+' means a space only in form encoding, and only a value holding a space can need it.
     if b"+" not in view:
         return None
@@ -295,37 +574,138 @@ def _decode_runs(runs, width, decode, fill=b""):
     return b"\n".join(blobs)
 
 
+def _class(members):
+    return bytes(0x61 if c in members else 0x20 for c in range(256))
+
+
+# The bytes each check for a long form reads, before it drops some and maps others one to one:
+# the hex view and hex runs (digits, separators, "0x"), base64 runs (line breaks and their JSON
+# escapes dropped), the packed view (base64 cores and decimal lists, whitespace dropped) and
+# spaced decimal lists. Whatever such a check finds comes from a stretch of the view made of
+# these bytes only, at least as long as what it found.
+_HEXISH = frozenset(_HEX_DIGITS + _HEX_SEPARATORS + b"xX")
+_B64ISH = frozenset(_B64_ALPHABET + b"-_" + _LINE_BREAKS + b"\\")
+_PACKEDISH = frozenset(_B64_ALPHABET + b"-_" + _ASCII_WS + b",")
+_SPACEDISH = frozenset(b"0123456789 ")
+_RUN_CLASSES = {
+    "hex": _class(_HEXISH),
+    "b64": _class(_B64ISH),
+    "any": _class(_HEXISH | _B64ISH | _PACKEDISH | _SPACEDISH),
+}
+
+
+class _Shape:
+    """Cheap facts about one view, each computed once when first asked: whether it holds a
+    value as is, whether it has a run of the bytes a check reads (above) as long as the
+    shortest thing that check looks for, and whether it has a first byte of a look-alike.
+    Without such a run the check cannot find anything, so it is skipped: a JSON body whose
+    strings are short has none, and costs two finds and a translate instead of a dozen passes.
+    Decoders leave facts here too: `facts` about this view, and `outputs`, by the id of a view
+    they derived from this one, that view and the outputs of the escapes replaced to make it."""
+
+    __slots__ = ("s", "view", "_holds", "_runs", "_leads", "facts", "outputs")
+
+    def __init__(self, scrubber, view):
+        self.s = scrubber
+        self.view = view
+        self._holds = None
+        self._runs = {}
+        self._leads = None
+        self.facts = {}
+        self.outputs = {}
+
+    @property
+    def holds(self):
+        if self._holds is None:
+            self._holds = self.s.holds(self.view)
+        return self._holds
+
+    def runs(self, kind):
+        if not SHORTCUTS:
+            return True
+        found = self._runs.get(kind)
+        if found is None:
+            if kind != "any" and not self.runs("any"):
+                # Each class is part of "any", with a run length at least as long.
+                found = False
+            else:
+                found = self._scan(*self.s.run_checks[kind], kind == "any")
+            self._runs[kind] = found
+        return found
+
+    def _scan(self, table, needle, leads):
+        """Whether the view translated by `table` holds `needle`, in blocks that overlap by
+        one byte less than it; with `leads`, also whether any block holds 'L'."""
+        view, found, step = self.view, False, max(2 * BLOCK, 4 * len(needle))
+        for start in range(0, max(len(view), 1), step):
+            marks = (view if len(view) <= step else view[start:start + step + len(needle) - 1]).translate(table)
+            found = found or needle in marks
+            if leads and not self._leads:
+                # The "any" class also marks the first bytes of look-alikes as 'L'.
+                self._leads = b"L" in marks
+            if found and (self._leads or not leads):
+                break
+        if leads and self._leads is None:
+            self._leads = False
+        return found
+
+    @property
+    def leads(self):
+        """Whether the view has a first byte of a look-alike; None when not known yet."""
+        return self._leads if SHORTCUTS else None
+
+    def may_hold(self, witness):
+        """False when the view cannot hold a form whose witness (SecretScrubber._witness) this is."""
+        if witness == "needle":
+            return self.holds
+        if witness == "zero":
+            return b"\x00" in self.view
+        return self.runs(witness)
+
+
 class _Views:
     """The views of one piece of data, each computed only when its trigger is present."""
 
     def __init__(self, scrubber, data):
         self.s = scrubber
         self.budget = VIEW_BUDGET_FACTOR * len(data) + VIEW_BUDGET_FLOOR
-        self.seen = {data}
+        # Views seen, by length: comparing a new view with the few of its length costs less
+        # than hashing every view of a large body.
+        self.seen = {len(data): [data]}
         self.seen_b64 = set()
         self.seen_hex = set()
 
-    def extracted(self, view):
+    def is_new(self, view):
+        same_length = self.seen.setdefault(len(view), [])
+        if view in same_length:
+            return False
+        same_length.append(view)
+        return True
+
+    def extracted(self, view, shape):
         """The base64 and hex runs of `view`, decoded at every alignment."""
-        # Line breaks (MIME, PEM) are dropped, and so are their JSON escapes, which saves a
-        # round for the commonest wrapping of all; other whitespace still splits runs, so prose
-        # does not become one long run. Spaced-out base64 of a value is caught by the cores.
-        source = view.translate(_URL_TO_STD, _LINE_BREAKS)
-        if b"\\" in source:
-            source = source.replace(b"\\r", b"").replace(b"\\n", b"")
         out = []
-        # A run of hex digits only (a digest, an id) is decoded as hex below. The base64 of a
-        # value, or of a standard encoding of one, is never hex digits only, and decoding such
-        # runs as base64 too would only add noise to every later round.
-        runs = self._new(_long_runs(source, _B64_CLASS, self.s.min_b64_run), self.seen_b64)
-        runs = [r for r in runs if r.strip(_HEX_DIGITS)]
-        if runs:
-            out.append(_decode_runs(runs, 4, binascii.a2b_base64, fill=b"A"))
-        # Hex dumps put separators between bytes; without them a dump is one run.
-        runs = _long_runs(view.translate(None, _HEX_SEPARATORS), _HEX_CLASS, self.s.min_hex_run)
-        runs = self._new(runs, self.seen_hex)
-        if runs:
-            out.append(_decode_runs(runs, 2, binascii.unhexlify))
+        if shape.runs("b64"):
+            # Line breaks (MIME, PEM) are dropped, and so are their JSON escapes, which saves a
+            # round for the commonest wrapping of all; other whitespace still splits runs, so
+            # prose does not become one long run. Spaced-out base64 of a value is caught by the
+            # cores.
+            source = view.translate(_URL_TO_STD, _LINE_BREAKS)
+            if b"\\" in source:
+                source = source.replace(b"\\r", b"").replace(b"\\n", b"")
+            # A run of hex digits only (a digest, an id) is decoded as hex below. The base64 of
+            # a value, or of a standard encoding of one, is never hex digits only, and decoding
+            # such runs as base64 too would only add noise to every later round.
+            runs = self._new(_long_runs(source, _B64_CLASS, self.s.min_b64_run), self.seen_b64)
+            runs = [r for r in runs if r.strip(_HEX_DIGITS)]
+            if runs:
+                out.append(_decode_runs(runs, 4, binascii.a2b_base64, fill=b"A"))
+        if shape.runs("hex"):
+            # Hex dumps put separators between bytes; without them a dump is one run.
+            runs = _long_runs(view.translate(None, _HEX_SEPARATORS), _HEX_CLASS, self.s.min_hex_run)
+            runs = self._new(runs, self.seen_hex)
+            if runs:
+                out.append(_decode_runs(runs, 2, binascii.unhexlify))
         return out
 
     @staticmethod
@@ -335,31 +715,41 @@ class _Views:
         seen.update(fresh)
         return fresh
 
-    def leaks(self, data):
+    def leaks(self, data, shape=None):
         s = self.s
-        if s.shows(data):
+        shape = shape or _Shape(s, data)
+        if s.shows(data, shape):
             return True
         # In binary data only the text can carry an encoding of a value; decoding the rest
         # would only multiply noise through every round.
-        frontier = [data if s.is_text(data) else s.text_runs(data)]
+        if s.is_text(data):
+            frontier = [(data, shape)]
+        else:
+            runs = s.text_runs(data)
+            frontier = [(runs, _Shape(s, runs))]
         for _ in range(ROUNDS):
             following = []
-            for view in frontier:
-                derived = [decode(view) for decode in s.decoders]
-                for blob in self.extracted(view):
+            for view, shape in frontier:
+                derived = [decode(view, shape) for decode in s.decoders]
+                for blob in self.extracted(view, shape):
                     # Three of the four base64 alignments decode to noise: the value itself is
                     # looked for in all of it, and only the text goes on to the next round.
                     if s.holds(blob):
                         return True
                     derived.append(s.text_runs(blob))
                 for out in derived:
-                    if not out or out in self.seen:
+                    if not out or not self.is_new(out):
                         continue
-                    self.seen.add(out)
                     self.budget -= len(out)
-                    if self.budget < 0 or s.shows(out):
+                    out_shape = _Shape(s, out)
+                    made, outputs = shape.outputs.get(id(out), (None, None))
+                    if SHORTCUTS and made is out and shape._holds is False and s.outputs_keep_out(outputs):
+                        # A value in the new view would be made of the old view's bytes only,
+                        # which were next to each other there too.
+                        out_shape._holds = False
+                    if self.budget < 0 or s.shows(out, out_shape):
                         return True
-                    following.append(out)
+                    following.append((out, out_shape))
             frontier = following
         return False
 
@@ -490,20 +880,54 @@ class SecretScrubber:
         self.text_class = bytes(0x61 if c in text else 0x20 for c in range(256))
         self.min_text_run = max(4, min(shortest, MIN_CORE))
         self.decoders = _decoders(values, middles)
+        # For each check of a long form: the class of the bytes it reads and a run of them as
+        # long as the shortest thing it looks for (_Shape).
+        lengths = {"hex": min([self.min_hex_run, *map(len, self.hex_needles)]), "b64": self.min_b64_run}
+        lengths["any"] = min([
+            *lengths.values(), *map(len, [*self.core_needles, *self.decimal_needles, *self.spaced_decimals]),
+        ])
+        self.run_checks = {kind: (_RUN_CLASSES[kind], b"a" * n) for kind, n in lengths.items()}
+        # The "any" class also marks the first bytes of look-alikes ('L'), for the folder.
+        leads = next((d.leads for d in self.decoders if hasattr(d, "leads")), None)
+        if leads is not None:
+            any_class = bytes(a if a == 0x61 else l for a, l in zip(_RUN_CLASSES["any"], leads))
+            self.run_checks["any"] = (any_class, self.run_checks["any"][1])
+        self.needle_bytes = set(b"".join(self.needles))
+        # Each exact form with the cheapest fact a body holding it must have, when there is one:
+        # a body without it is not searched for that form.
+        self._pairs = [(real, named, self._witness(real)) for real, named in self.pairs]
 
-    def shows(self, view):
+    def _witness(self, form):
+        if not self.needles:
+            return None
+        if any(n in form for n in self.needles):
+            return "needle"
+        for kind in ("b64", "hex"):
+            table, needle = self.run_checks[kind]
+            if needle in form.translate(table):
+                return kind
+        if b"\x00" in form:
+            return "zero"
+        return None
+
+    def shows(self, view, shape=None):
         """True when bytes `view` hold a value (its middle) directly, as hex, as base64 at any
         alignment or as a decimal byte list."""
         if not self.needles:
             return False
-        if self.holds(view):
+        shape = shape or _Shape(self, view)
+        if shape.holds:
             return True
-        hexed = view.translate(_FOLD, _HEX_SEPARATORS)
-        if b"0x" in hexed:
-            # Source-code byte arrays ("0x73, 0x6b") are hex too, one prefix per byte.
-            hexed = hexed.replace(b"0x", b"")
-        if any(n in hexed for n in self.hex_needles):
-            return True
+        if not shape.runs("any"):
+            return False
+        if shape.runs("hex"):
+            hexed = view.translate(_FOLD, _HEX_SEPARATORS)
+            if b"0x" in hexed:
+                # Source-code byte arrays ("0x73, 0x6b") are hex too, one prefix per byte.
+                hexed = hexed.replace(b"0x", b"")
+            if any(n in hexed for n in self.hex_needles):
+                return True
+        # Where "any" has runs, the packed view mostly has some too: no separate check for it.
         packed = view.translate(_URL_TO_STD, _ASCII_WS)
         if any(n in packed for n in self.core_needles):
             return True
@@ -516,11 +940,31 @@ class SecretScrubber:
 
     def is_text(self, data):
         """Valid UTF-8, or at most one byte in eight outside the text bytes."""
+        if data.isascii():
+            return True
         try:
             data.decode("utf-8")
             return True
         except UnicodeDecodeError:
-            return len(data) - len(data.translate(None, self.text_bytes)) <= len(data) // 8
+            pass
+        # Counted in growing blocks, stopping once the count is over. NB: what is counted is
+        # the bytes that ARE text bytes (as the one-pass count before did), the opposite of the
+        # rule above: kept as it was, and flagged, since a changed rule changes the views.
+        allowed, counted, start, size = len(data) // 8, 0, 0, 4096
+        while start < len(data):
+            block = data[start:start + size]
+            counted += len(block) - len(block.translate(None, self.text_bytes))
+            if counted > allowed:
+                return False
+            start, size = start + size, 2 * size
+        return True
+
+    def outputs_keep_out(self, outputs):
+        """Whether escapes decoded to `outputs` cannot put a value into a view that did not
+        hold one: none is empty (which would join the bytes around it) and none holds a byte of
+        a value's middle, so a middle in the new view is made of bytes that were next to each
+        other in the old one."""
+        return all(out and not (self.needle_bytes & set(out)) for out in outputs)
 
     def text_runs(self, data):
         """The runs of text in `data` long enough to hold a value's middle, one per line."""
@@ -528,12 +972,19 @@ class SecretScrubber:
 
     def rewrite(self, data):
         """Bytes `data` with every exact form replaced by its name form, and the count."""
-        count = 0
-        for secret, name in self.pairs:
+        data, count, _ = self._rewrite(data)
+        return data, count
+
+    def _rewrite(self, data):
+        count, shape = 0, _Shape(self, data)
+        for secret, name, witness in self._pairs:
+            if SHORTCUTS and witness is not None and not shape.may_hold(witness):
+                continue
             if secret in data:
                 count += data.count(secret)
                 data = data.replace(secret, name)
-        return data, count
+                shape = _Shape(self, data)
+        return data, count, shape
 
     def shows_secret(self, data):
         """True when any view of `data` (str or bytes) shows a value, without rewriting: for
@@ -546,6 +997,6 @@ class SecretScrubber:
         names; leaked is True when any view of the result still shows a value."""
         is_str = isinstance(data, str)
         raw = data.encode("utf-8", "surrogateescape") if is_str else bytes(data)
-        raw, count = self.rewrite(raw)
-        leaked = _Views(self, raw).leaks(raw)
+        raw, count, shape = self._rewrite(raw)
+        leaked = _Views(self, raw).leaks(raw, shape)
         return (raw.decode("utf-8", "surrogateescape") if is_str else raw), count, leaked

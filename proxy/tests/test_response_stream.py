@@ -141,3 +141,11 @@ def test_releases_an_innocent_compressed_stream_once_checked():
     blob = gzip.compress(FILLER[:200_000])
     out, stream = play(FILLER + blob + FILLER, 65536)
     assert stream.poisoned is None and out == FILLER + blob + FILLER
+
+
+def test_looks_inside_base64_of_gzip_broken_by_json_line_escapes():
+    import json
+    packed = base64.encodebytes(gzip.compress(b"x" * 100 + SECRET.encode())).decode()  # lines of 76
+    body = json.dumps({"export": packed}).encode()  # the line breaks become \n escapes
+    assert b"\\n" in body
+    assert SCRUBBER.scrub(body)[2]

@@ -459,3 +459,228 @@ def test_random_stacks_of_two_encodings_are_caught(seed):
             if not leaked and not count:
                 missed.append((names, value, body[:80]))
     assert missed == []
+
+
+# --- Shortcuts: the same views, computed faster ---------------------------------------------
+# secret_views.SHORTCUTS replaces escapes with bytes.replace where a search shows there is no
+# other escape, skips the checks for long forms in views without a long enough run of the bytes
+# they read, and lets decoders leave facts for one another. Off, every view is computed the
+# plain way; these tests hold the two to each other.
+
+ESCAPE_FRAGMENTS = [
+    "%", "%2", "%20", "%25", "%5C", "%26", "%3D", "%41", "%u00e9", "%uD83D", "%uDE00", "%U0041", "%%",
+    "\\", "\\\\", "\\u0041", "\\u00", "\\u0025", "\\u0026", "\\x41", "\\x25", "\\101", "\\1", "\\12", "\\n",
+    "\\\r\n", "\\\r", "\\\n", "\\/", "\\q", "\\U0001F600", "\\U0041", "\\uD83D", "\\uDE00", "\\u{41}", "\\u{0041}",
+    "\\\"", "\\'", "\\b", "&", "&amp;", "&amp", "&#65;", "&#65", "&#x41;", "&#x4", "&lt;", "&#37;", "&#92;",
+    "&#x26;", "&#61;", "&fjlig;", "&nGt;", "&bne;", "&#12345678;", "=", "=3D", "=41", "=\r\n", "=\n", "=\r", "=5C",
+    "=25", "=26", "A", "0", "1", "f", "x", "u", "U", "{", "}", "#", ";", " ", "\u00e9", "\x01", "\x05", "\x7f",
+    "D", "8",
+    "%01", "\\x02", "&#3;", "=04", "\\u00e9", "&eacute;",
+]
+UNESCAPER_KINDS = [
+    (set(secret_views._SCHEMES), True), (set(secret_views._SCHEMES), False), ({"js", "percent"}, True),
+    ({"html"}, False), ({"html", "quoted-printable"}, True), ({"js"}, False),
+]
+
+
+def fragments(rng, kinds, count):
+    return "".join(rng.choice(kinds) for _ in range(count)).encode()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_replacing_escapes_gives_what_the_regex_pass_gives(seed):
+    rng = random.Random(seed)
+    for _ in range(250):
+        kinds = ESCAPE_FRAGMENTS if rng.random() < 0.5 else rng.sample(ESCAPE_FRAGMENTS, rng.randint(2, 6))
+        text = fragments(rng, kinds, rng.choice([1, 3, 10, 40, 300]))
+        for schemes, strict in UNESCAPER_KINDS:
+            decode = secret_views.unescaper(schemes, strict)
+            assert decode(text) == decode.by_regex(text), (text[:200], schemes, strict)
+
+
+def test_replacing_escapes_block_by_block_gives_what_the_regex_pass_gives():
+    rng = random.Random(11)
+    for _ in range(8):
+        kinds = rng.sample(ESCAPE_FRAGMENTS, rng.randint(2, 8))
+        text = fragments(rng, kinds, 50_000)
+        text *= 1 + 3 * secret_views.BLOCK // len(text)
+        for schemes, strict in UNESCAPER_KINDS[:3]:
+            decode = secret_views.unescaper(schemes, strict)
+            assert decode(text) == decode.by_regex(text), (kinds, schemes, strict)
+
+
+def bulk_json(lines, start=0):
+    # What the egress benchmark's fake upstream sends.
+    return "".join(
+        f'{{"id":{i},"name":"item-{i}","url":"https:\\/\\/x.test\\/a?b=1&c=%20{i}","note":"caf\\u00e9 &amp; more"}}\n'
+        for i in range(start, start + lines)
+    ).encode()
+
+
+def test_a_json_body_with_a_few_distinct_escapes_takes_no_regex_pass(monkeypatch):
+    def regex_pass(*args):
+        raise AssertionError("the regex pass ran")
+
+    monkeypatch.setattr(secret_views, "_regex_unescape", regex_pass)
+    body = bulk_json(3000)
+    scrubber = SecretScrubber([Cred("PAY_API_TOKEN", SECRET), Cred("OTHER", "fk_live_9mQ2xT7vLp4RzW8nKc3J")])
+    assert scrubber.scrub(body) == (body, 0, False)
+    assert scrubber.scrub(body[12345:80000]) == (body[12345:80000], 0, False)
+
+
+def same_with_and_without_shortcuts(monkeypatch, scrubber, body):
+    fast = scrubber.scrub(body), scrubber.shows_secret(body)
+    monkeypatch.setattr(secret_views, "SHORTCUTS", False)
+    try:
+        plain = scrubber.scrub(body), scrubber.shows_secret(body)
+    finally:
+        monkeypatch.setattr(secret_views, "SHORTCUTS", True)
+    assert fast == plain, body[:200]
+    return fast[0]
+
+
+def test_shortcuts_change_no_verdict_on_the_attack_tables(monkeypatch):
+    rng = random.Random(12)
+    leaks = 0
+    for attack in [*LEAKED.values(), *REWRITTEN.values()]:
+        for value in (SECRET, SYMBOLS):
+            echoed = as_bytes(attack(value))
+            for body in (echoed, bulk_json(30) + echoed + bulk_json(30), rng.randbytes(3000) + echoed):
+                leaks += same_with_and_without_shortcuts(monkeypatch, SCRUB, body)[2]
+    assert leaks > 200
+
+
+def test_shortcuts_change_no_verdict_on_ordinary_bodies(monkeypatch):
+    rng = random.Random(13)
+    bodies = [
+        bulk_json(5000),  # more than two blocks
+        bulk_json(200) + f"{SECRET}".encode() + bulk_json(200),
+        bulk_json(200) + json_u(SECRET).encode() + bulk_json(200),
+        rng.randbytes(200_000),
+        " ".join(rng.choice(["the", "quick", "brown", "fox", "dead", "beef", "caf\u00e9", "1999,", "42"])
+                 for _ in range(30_000)).encode(),
+        "\n".join(textwrap.wrap(b64(rng.randbytes(30_000)), 76)).encode(),
+        json.dumps({"t": "".join(chr(rng.randint(0x4E00, 0x4FFF)) for _ in range(3000))}).encode(),
+        b"<p>" + b"caf&eacute; &lt;tag&gt; &amp; &quot;q&quot; &#169; " * 2000 + b"</p>",
+        "\uff53\uff4b and \U0001d41a text \u00e9".encode() * 500,
+        b"\\\\server\\share\\path " * 3000,
+    ]
+    for body in bodies:
+        same_with_and_without_shortcuts(monkeypatch, SCRUB, body)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_shortcuts_change_no_verdict_on_random_stacks(monkeypatch, seed):
+    rng = random.Random(100 + seed)
+    encoders = fuzz_encoders(rng)
+    scrubber = SecretScrubber([*CREDS, Cred("HEX_KEY", "4f2a9c0e1b7d3a5f6e8c9b0a1d2e3f4a")])
+    for _ in range(60):
+        value = rng.choice([SECRET, SYMBOLS, "4f2a9c0e1b7d3a5f6e8c9b0a1d2e3f4a"])
+        echoed = value
+        for encode in [rng.choice(encoders) for _ in range(rng.randint(1, 3))]:
+            echoed = encode(echoed)
+        body = echoed.encode("utf-8", "surrogatepass")
+        if rng.random() < 0.5:
+            body = bulk_json(rng.randint(1, 50)) + body + bulk_json(rng.randint(1, 50))
+        same_with_and_without_shortcuts(monkeypatch, scrubber, body)
+
+
+TRICKY_ESCAPES = [
+    b"\\uD83D.\\uD83D\\uDE00", b"%uD83D.%uD83D%uDE00", b"\\uDE00\\uD83D\\uDE00", b"\\uD83D\\uD83D\\uDE00",
+    b"&amp;%41", b"&amp;\\u0041", b"%25%41", b"%5C\\u0025", b"=3D=41", b"&#37;41", b"&amp;=41 &amp; x",
+    b"\\\\/ \\/", b"\\\\\\/", b"%2%20", b"&#x0%34%31;", b"&#x6%62;", b"&#100%", b"\\1%", b"\\18",
+    b"\\U00000041 \\U0041", b"\\Uxyz", b"\\U00000041", b"&amp &amp;", b"&#65 &#65;", b"=\r=\r\n=41",
+    b"\\\r\\\r\n\\\n", b"%%41", b"%u0041%41", b"\\x41\\x4", b"&#12345678;", b"&#x110000;", b"\\u{110000}",
+]
+
+
+def test_replacing_escapes_gives_what_the_regex_pass_gives_in_tricky_places():
+    # Escapes that decode to the bytes that stand in for escapes while they are replaced.
+    stand_ins = b"%01\\x02&#3;=04%05%06\\u0007&#8;"
+    tricky = [*TRICKY_ESCAPES, stand_ins + b"\\u00e9%5C\\u0041", b"\\u00e9%5C\\u0041" + stand_ins + b"&eacute;"]
+    # Longer than a block: no cut may fall inside it.
+    long_escape = b"\\u{" + b"0" * (secret_views.BLOCK + 10) + b"41}"
+    tricky.append((b"ab\\u0041 " + long_escape) * 3)
+    for text in tricky:
+        for repeat in (1, 3):
+            view = b" ".join([text] * repeat)
+            for schemes, strict in UNESCAPER_KINDS:
+                decode = secret_views.unescaper(schemes, strict)
+                assert decode(view) == decode.by_regex(view), (view, schemes, strict)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_what_a_decoder_tells_the_next_is_true(seed):
+    # The unescaper's search sees every backslash, so it tells _js_identity whether it has
+    # anything to do; look-alikes are ruled out by a translate the checks make anyway.
+    rng = random.Random(seed)
+    for _ in range(300):
+        kinds = ESCAPE_FRAGMENTS if rng.random() < 0.3 else rng.sample(ESCAPE_FRAGMENTS, rng.randint(2, 6))
+        view = fragments(rng, kinds, rng.choice([1, 5, 30]))
+        shape = secret_views._Shape(SCRUB, view)
+        for decode in SCRUB.decoders:
+            decode(view, shape)
+        assert secret_views._js_identity(view, shape) == secret_views._js_identity(view)
+        SCRUB.shows(view, shape)
+        fold = SCRUB.decoders[-1] if SCRUB.decoders[-1].__name__ == "fold" else SCRUB.decoders[-2]
+        assert fold(view, shape) == fold(view)
+
+
+def long_form_views(rng):
+    """Views made of runs of the bytes the long-form checks read, near the lengths they look for."""
+    pieces = [b"A", b"z", b"0", b"7", b"f", b"+", b"/", b"-", b"_", b" ", b"\n", b"\\n", b"\\", b":", b",", b"x", b"0x",
+              b"=", b"\"", b".", b"\xc3\xa9", b"\x00"]
+    for _ in range(400):
+        runs = []
+        for _ in range(rng.randint(1, 6)):
+            runs.append(b"".join(rng.choice(pieces[:16]) for _ in range(rng.randint(8, 30))))
+            runs.append(rng.choice(pieces[16:]))
+        yield b"".join(runs)
+
+
+def test_the_checks_skipped_for_lack_of_a_long_run_would_have_found_nothing(monkeypatch):
+    rng = random.Random(21)
+    values = ["ab", "q7+/", "zz0f", SECRET]
+    scrubber = SecretScrubber([Cred(f"V{i}", v) for i, v in enumerate(values)])
+    for view in long_form_views(rng):
+        views = secret_views._Views(scrubber, view)
+        shape = secret_views._Shape(scrubber, view)
+        fast = scrubber.shows(view, shape), views.extracted(view, shape)
+        monkeypatch.setattr(secret_views, "SHORTCUTS", False)
+        plain_shape = secret_views._Shape(scrubber, view)
+        plain = scrubber.shows(view), secret_views._Views(scrubber, view).extracted(view, plain_shape)
+        monkeypatch.setattr(secret_views, "SHORTCUTS", True)
+        assert fast == plain, view
+
+
+def test_the_shortest_long_form_of_each_kind_is_found_on_its_own():
+    for needle in [*SCRUB.hex_needles, *SCRUB.core_needles, *SCRUB.decimal_needles, *SCRUB.spaced_decimals]:
+        # Alone, far into a large view, and across the boundary of the blocks a view is scanned in.
+        for body in (b'"' + needle + b'"', b"." * 200_000 + needle + b"." * 10,
+                     b"." * (2 * secret_views.BLOCK - 5) + needle):
+            assert SCRUB.shows_secret(body), needle
+            assert SCRUB.scrub(body)[2], needle
+
+
+def test_a_value_joined_by_escapes_that_decode_to_nothing_is_found():
+    # A soft line break or a JS line continuation inside a value vanishes when decoded.
+    for joint in ("=\r\n", "=\n", "\\\n", "\\\r\n"):
+        for cut in (3, 12, 20):
+            assert SCRUB.scrub(SECRET[:cut] + joint + SECRET[cut:])[2], (joint, cut)
+            assert SCRUB.scrub("x %20 " + SECRET[:cut] + joint + SECRET[cut:] + " &amp;")[2], (joint, cut)
+
+
+def test_is_text_counts_in_blocks_as_it_counted_in_one_pass():
+    def one_pass(data):
+        try:
+            data.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return len(data) - len(data.translate(None, SCRUB.text_bytes)) <= len(data) // 8
+
+    rng = random.Random(31)
+    for size in (64, 4096, 4097, 100_000):
+        for share in (size // 8 - 1, size // 8, size // 8 + 1, size // 2, size - 1):
+            for data in (b"a" * share + b"\xff" * (size - share), b"\xff" * (size - share) + b"a" * share,
+                         bytes(rng.sample(b"a" * share + b"\xfe" * (size - share), size))):
+                assert SCRUB.is_text(data) == one_pass(data), (size, share)
