@@ -16,21 +16,43 @@ import zlib
 
 import zstandard
 
-# Magic bytes at the start of a compressed stream (zlib: the four common headers).
-RAW_MAGIC = re.compile(rb"\x1f\x8b\x08|\x78[\x01\x5e\x9c\xda]|\x28\xb5\x2f\xfd|BZh[1-9]1AY&SY|\xfd7zXZ\x00")
+# Magic bytes at the start of a compressed stream (zlib: the four common headers). Found with
+# bytes.find, one literal at a time: far faster than one regex alternation over the body.
+RAW_MAGIC = (b"\x1f\x8b\x08", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd", b"1AY&SY", b"\xfd7zXZ\x00")
 # The same, base64- or base64url-encoded, at the start of a run of at least 24 characters. The
 # prefixes are found first (a literal search, fast); the run is matched only where one starts.
-B64_PREFIX = re.compile(rb"H4sI|eJ|eN|eA|eF|KLUv|QlpoO|/Td6WFo|_Td6WFo")
+B64_PREFIX = (b"H4sI", b"eJ", b"eN", b"eA", b"eF", b"KLUv", b"QlpoO", b"/Td6WFo", b"_Td6WFo")
 B64_RUN = re.compile(rb"(?:[A-Za-z0-9+/_-]|\\[nr]|\s){24,}")
 B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
 INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
+INVISIBLE_LEAD = (b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xc2\xad")
 MAX_DEPTH = 2
+
+
+def _find_all(data, needles):
+    """Every offset where one of the literal `needles` starts, in order."""
+    found = []
+    for needle in needles:
+        at = data.find(needle)
+        while at != -1:
+            found.append(at)
+            at = data.find(needle, at + 1)
+    return sorted(found)
+
+
+def _raw_magic(data):
+    for at in _find_all(data, RAW_MAGIC):
+        if data[at:at + 6] == b"1AY&SY":
+            # bzip2: 'BZh' and a block-size digit come before the block magic.
+            at -= 4
+            if at < 0 or data[at:at + 3] != b"BZh":
+                continue
+        yield at
 
 
 def _b64_magic_runs(data):
     """Runs of base64 that begin with a compressed stream's magic, at the start of a run."""
-    for prefix in B64_PREFIX.finditer(data):
-        start = prefix.start()
+    for start in _find_all(data, B64_PREFIX):
         if start and data[start - 1] in B64_CHARS:
             continue
         run = B64_RUN.match(data, start)
@@ -100,9 +122,9 @@ class DeepScrubber:
 
     def _search(self, data, budget, depth):
         hold_from = None
-        if INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
+        if any(lead in data for lead in INVISIBLE_LEAD) and INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
             return True, None
-        candidates = [(m.start(), data, m.start()) for m in RAW_MAGIC.finditer(data)]
+        candidates = [(at, data, at) for at in _raw_magic(data)]
         for m in _b64_magic_runs(data):
             run = re.sub(rb"\\[nr]|\s", b"", m.group(0)).replace(b"-", b"+").replace(b"_", b"/")
             try:
