@@ -173,3 +173,16 @@ Deno.test("sweeps what an earlier launcher left behind before it is ready", asyn
   assertEquals(exists, false);
   await l.close();
 });
+
+Deno.test("stops at start on a bad setting, naming the variable", async () => {
+  const child = new Deno.Command("/opt/airlock/launch", {
+    env: { AIRLOCK_WARM_EXECUTIONS: "lots" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await child.stdin.close();
+  const { code, stderr } = await child.output();
+  assertEquals(code, 2);
+  assert(new TextDecoder().decode(stderr).includes("AIRLOCK_WARM_EXECUTIONS"));
+});

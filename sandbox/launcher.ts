@@ -23,13 +23,25 @@
 const ID = /^[0-9a-f]{32}$/;
 // "host:port" (Deno's --allow-net narrows each API to its ports), or "*" for open egress.
 const HOST = /^[a-z0-9.-]{1,253}:[0-9]{1,5}$/;
-const HEAP_MB = Number(Deno.env.get("AIRLOCK_HEAP_MB") ?? "256");
-const MAX_FILE_BYTES = Number(Deno.env.get("AIRLOCK_MAX_FILE_MB") ?? "128") * 1024 * 1024;
+/** A whole-number setting within bounds, or a stop naming the variable (never NaN, never a guess). */
+function intSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = Deno.env.get(name);
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    console.error(`launcher: invalid setting ${name}=${JSON.stringify(raw)}: must be a whole number from ${min} to ${max}`);
+    Deno.exit(2);
+  }
+  return value;
+}
+
+const HEAP_MB = intSetting("AIRLOCK_HEAP_MB", 256, 16, 65536);
+const MAX_FILE_BYTES = intSetting("AIRLOCK_MAX_FILE_MB", 128, 1, 1 << 20) * 1024 * 1024;
 const PROXY_URL = Deno.env.get("AIRLOCK_PROXY_URL") ?? "";
 const encoder = new TextEncoder();
 const PROXY_CA = Deno.env.get("AIRLOCK_PROXY_CA") ?? "";
-const WARM_PER_KEY = Number(Deno.env.get("AIRLOCK_LAUNCHER_WARM") ?? "2");
-const MAX_TIMEOUT_SECONDS = Number(Deno.env.get("AIRLOCK_MAX_TIMEOUT_SECONDS") ?? "300");
+const WARM_PER_KEY = intSetting("AIRLOCK_WARM_EXECUTIONS", 2, 0, 16);
+const MAX_TIMEOUT_SECONDS = intSetting("AIRLOCK_MAX_TIMEOUT_SECONDS", 300, 1, 86400);
 const PROXY_AUTH_KEY = Deno.env.get("AIRLOCK_PROXY_AUTH_KEY") ?? "";
 // A pre-started child older than this is replaced, so its token never has to outlive it by much.
 const WARM_MAX_AGE_SECONDS = 600;

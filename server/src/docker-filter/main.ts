@@ -4,29 +4,32 @@
  */
 import { ensureFilterKey } from "../shared/filter-key.ts";
 import { createFilterServer } from "./filter-server.ts";
+import { parseFilterSettings, type FilterSettings } from "./filter-settings.ts";
 import { createKnownExecs } from "./known-execs.ts";
 import { createSandboxLocator, createStatusReader, ownComposeProject } from "./sandbox-locator.ts";
-
-const socketPath = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
-const port = Number(process.env.FILTER_PORT ?? "2375");
-const service = process.env.SANDBOX_SERVICE ?? "sandbox";
-const rules = {
-  launcher: process.env.SANDBOX_LAUNCHER ?? "/opt/airlock/launch",
-  user: process.env.SANDBOX_USER ?? "10001:10001",
-};
 
 const log = (entry: Record<string, unknown>) =>
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), component: "docker-filter", ...entry }) + "\n");
 
-const keyFile = process.env.AIRLOCK_FILTER_KEY_FILE ?? "/run/airlock-filter/key";
+let settings: FilterSettings;
 let key: string;
 try {
-  key = await ensureFilterKey(keyFile);
+  settings = parseFilterSettings(process.env);
+} catch (err) {
+  log({ level: "fatal", event: "bad-settings", message: (err as Error).message });
+  process.exit(2);
+}
+try {
+  key = await ensureFilterKey(settings.AIRLOCK_FILTER_KEY_FILE);
 } catch (err) {
   log({ level: "fatal", event: "bad-settings", message: `AIRLOCK_FILTER_KEY_FILE: ${(err as Error).message}` });
   process.exit(2);
 }
-const project = process.env.COMPOSE_PROJECT ?? (await ownComposeProject(socketPath));
+const socketPath = settings.AIRLOCK_DOCKER_SOCKET;
+const port = settings.AIRLOCK_FILTER_PORT;
+const service = settings.AIRLOCK_SANDBOX_SERVICE;
+const rules = { launcher: settings.AIRLOCK_SANDBOX_LAUNCHER, user: settings.AIRLOCK_SANDBOX_USER };
+const project = settings.AIRLOCK_COMPOSE_PROJECT ?? (await ownComposeProject(socketPath));
 const server = createFilterServer({
   socketPath,
   rules,

@@ -1,0 +1,28 @@
+/**
+ * @module The docker-socket filter's settings, parsed once at start like the gateway's: a bad value
+ * stops the filter with the variable's name, never becomes NaN or a silent default. The names are
+ * the gateway's where both read the same thing (AIRLOCK_SANDBOX_LAUNCHER, AIRLOCK_SANDBOX_USER).
+ */
+import { z } from "zod";
+
+const schema = z.object({
+  AIRLOCK_DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
+  AIRLOCK_FILTER_PORT: z.coerce.number().int().min(1).max(65535).default(2375),
+  AIRLOCK_SANDBOX_SERVICE: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/).default("sandbox"),
+  AIRLOCK_SANDBOX_LAUNCHER: z.string().regex(/^\/[^\0\s]+$/).default("/opt/airlock/launch"),
+  AIRLOCK_SANDBOX_USER: z.string().regex(/^\d+:\d+$/, { message: "must be uid:gid" }).default("10001:10001"),
+  AIRLOCK_FILTER_KEY_FILE: z.string().min(1).default("/run/airlock-filter/key"),
+  AIRLOCK_COMPOSE_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).optional(),
+});
+
+export type FilterSettings = z.infer<typeof schema>;
+
+export function parseFilterSettings(env: Record<string, string | undefined>): FilterSettings {
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
