@@ -5,10 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import type { ExecuteRequest } from "../executor/executor.ts";
-import type { ExecutionResult } from "../executor/execution-result.ts";
+import { LIMIT_OUTCOMES, type ExecutionResult } from "../executor/execution-result.ts";
 import type { AuditEntry } from "./audit-log.ts";
 
-const LIMITS = new Set(["timeout", "memory_limit", "output_limit"]);
 
 export function auditEntry(req: ExecuteRequest, result: ExecutionResult, includeCode: boolean): AuditEntry {
   const requests = result.egress.requests;
@@ -24,7 +23,7 @@ export function auditEntry(req: ExecuteRequest, result: ExecutionResult, include
     exitCode: result.exitCode,
     durationMs: result.durationMs,
     outputBytes: Buffer.byteLength(result.stdout) + Buffer.byteLength(result.stderr),
-    limitHit: LIMITS.has(result.outcome) ? result.outcome : null,
+    limitHit: LIMIT_OUTCOMES.has(result.outcome) ? result.outcome : null,
     egress: {
       requests: requests.length + result.egress.omitted,
       hosts: [...new Set(requests.map((r) => r.host).filter(Boolean))].sort(),

@@ -13,7 +13,9 @@ describe("classify", () => {
     [exit({ code: 1 }), "out of memory (but exited normally)", "error"],
     [exit({ code: 137, signal: "SIGKILL", killed: "output" }), "", "output_limit"],
     [exit({ code: 137, signal: "SIGKILL", killed: "backstop" }), "", "timeout"],
-    [exit({ code: 153, signal: "SIGXFSZ" }), "", "error"],
+    [exit({ code: 153, signal: "SIGXFSZ" }), "", "file_size_limit"],
+    [exit({ code: 1 }), "No space left on device (os error 28)", "disk_limit"],
+    [exit({ code: 134, signal: "SIGABRT" }), "failed to spawn thread", "process_limit"],
     [exit({ code: 125, error: "malformed run request" }), "", "sandbox_error"],
   ])("should classify %j with stderr %j as %s", (report, stderr, outcome) => {
     expect(classify(report, stderr).outcome).toBe(outcome);

@@ -29,13 +29,13 @@ export function classify(exit: ExitReport, stderr: string): { outcome: Outcome; 
     return { outcome: "memory_limit", message: "the execution was killed by the sandbox's memory limit" };
   }
   if (exit.signal === "SIGXFSZ") {
-    return { outcome: "error", message: "killed for writing a file larger than the per-file limit (SIGXFSZ)" };
+    return { outcome: "file_size_limit", message: "killed for writing a file larger than the per-file limit (SIGXFSZ)" };
   }
   if (/No space left on device/.test(stderr)) {
-    return { outcome: "error", message: `exited with code ${exit.code}: the sandbox's scratch disk (/tmp) is full — the disk limit` };
+    return { outcome: "disk_limit", message: `exited with code ${exit.code}: the sandbox's scratch disk (/tmp) is full — the disk limit` };
   }
   if (/Resource temporarily unavailable|failed to spawn thread|Cannot allocate|pthread_create/i.test(stderr) && signalled) {
-    return { outcome: "error", message: `exited with code ${exit.code}: the sandbox's process/thread limit was reached` };
+    return { outcome: "process_limit", message: `exited with code ${exit.code}: the sandbox's process/thread limit was reached` };
   }
   return { outcome: "error", message: exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}` };
 }

@@ -3,6 +3,7 @@
  * Built from the live settings so the limits it states are the limits in force.
  */
 import type { Settings } from "../config/settings.ts";
+import { OUTCOMES } from "../executor/execution-result.ts";
 
 export function buildInstructions(s: Settings): string {
   return `Airlock runs TypeScript for you in an isolated Deno sandbox and returns what it printed.
@@ -35,6 +36,6 @@ Skills
   ("/skills/<name>/skill.ts"). Executed code cannot change the store.
 
 Results
-- The result's outcome tells success, error (your code exited non-zero), timeout, memory_limit,
-  output_limit, cancelled, or sandbox_error (infrastructure: retry).`;
+- The result's outcome tells how it ended:
+${Object.entries(OUTCOMES).map(([name, meaning]) => `  ${name}: ${meaning}`).join("\n")}`;
 }

@@ -6,7 +6,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Execute } from "../../executor/executor.ts";
-import type { ExecutionResult } from "../../executor/execution-result.ts";
+import { OUTCOMES, type ExecutionResult, type Outcome } from "../../executor/execution-result.ts";
 import { startProgress } from "../progress.ts";
 
 export interface ExecuteCodeLimits {
@@ -17,7 +17,7 @@ export interface ExecuteCodeLimits {
 
 export const executionResultShape = {
   outcome: z
-    .enum(["success", "error", "timeout", "memory_limit", "output_limit", "cancelled", "sandbox_error"])
+    .enum(Object.keys(OUTCOMES) as [Outcome, ...Outcome[]])
     .describe("How the execution ended"),
   exitCode: z.number().int().nullable().describe("Deno's exit code; null when the run was stopped or lost"),
   stdout: z.string().describe("What the code printed to stdout (possibly truncated)"),
