@@ -184,13 +184,37 @@ class AirlockEgress:
             if not os.path.isdir(ctx.options.airlock_apis_dir):
                 raise exceptions.OptionsError(f"airlock_apis_dir {ctx.options.airlock_apis_dir} is not a folder")
             self.registry = ApiRegistry(ctx.options.airlock_apis_dir, load_validator(), on_problem=self._problem)
-        self.registry.refresh(force=True)
+        self._refresh(force=True)
+
+    def _refresh(self, force=False):
+        """Re-reads apis/ when due; publishes the proxy's view whenever the set of files changed."""
+        generation = self.registry.generation
+        self.registry.refresh(force=force)
+        if force or self.registry.generation != generation:
+            self.events.publish_status({
+                "loaded": sorted(a.name for a in self.registry.active()),
+                "problems": [
+                    {"file": p.file, "field": p.field, "message": p.message, "keptLastGood": kept}
+                    for p, kept in self.registry.problems
+                ],
+            })
 
     @property
     def body_limit(self):
         return ctx.options.airlock_body_limit
 
+    async def _watch_configs(self):
+        """apis/ is re-read on requests; also every second without them, so the status the
+        gateway shows (which APIs loaded, which secrets are missing) is never stale."""
+        while True:
+            await asyncio.sleep(1)
+            try:
+                self._refresh()
+            except Exception as err:  # noqa: BLE001 - the watcher must outlive a bad scan
+                print(f"airlock: config watch failed: {err}", file=sys.stderr)
+
     def running(self):
+        self._watcher = asyncio.get_running_loop().create_task(self._watch_configs())
         # Publish only the certificate: the CA's private key stays in the proxy's own volume.
         target = ctx.options.airlock_ca_public
         if not target:
@@ -247,7 +271,7 @@ class AirlockEgress:
         exec_id = self._identify(flow)
         if exec_id is None:
             return self._refuse_identity(flow)
-        self.registry.refresh()
+        self._refresh()
         host, port = destination.normalise_host(flow.request.host), flow.request.port
         api = api_for_host(self.registry.active(), host)
         if api is None:
@@ -268,7 +292,7 @@ class AirlockEgress:
         exec_id = self._identify(flow)
         if exec_id is None:
             return self._refuse_identity(flow)
-        self.registry.refresh()
+        self._refresh()
         req = flow.request
         # A pinned connection carries the checked address as its host; judge the name it stands for.
         host = self.pinned_name.get(flow.server_conn.id) or destination.normalise_host(req.host)

@@ -141,6 +141,8 @@ class ApiRegistry:
     _signature: tuple = None
     _scanned_at: float = None
     _last_good: dict = field(default_factory=dict)
+    # The problems of the latest scan, for the status the proxy publishes to the gateway.
+    problems: list = field(default_factory=list)
 
     def _scan(self):
         try:
@@ -168,6 +170,7 @@ class ApiRegistry:
         self.generation += 1
         self._signature = signature
         present = {name for name, *_ in signature}
+        self.problems = []
         # A removed file removes its API; a broken one keeps its last good version.
         self._last_good = {n: a for n, a in self._last_good.items() if n in present}
         for name, path, _, _ in signature:
@@ -176,6 +179,7 @@ class ApiRegistry:
             except OSError as err:
                 result = Problem(path, "(file)", f"cannot read: {err}")
             if isinstance(result, Problem):
+                self.problems.append((result, name in self._last_good))
                 if self.on_problem:
                     self.on_problem(result, name in self._last_good)
             else:

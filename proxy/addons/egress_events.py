@@ -10,6 +10,8 @@ import sys
 import time
 
 EXEC_ID = re.compile(r"^[0-9a-f]{32}$")
+# Read by the gateway (server/src/config/proxy-status.ts): one definition of the name each side.
+STATUS_FILE = "proxy-status.json"
 
 
 class EgressEvents:
@@ -38,6 +40,16 @@ class EgressEvents:
                 os.close(fd)
         self._prune()
 
+    def publish_status(self, status):
+        """The proxy's view of the APIs (which failed to load, and why), for the gateway to show
+        in list_apis: only the proxy knows whether a credential's secret is actually there."""
+        if not self.events_dir:
+            return
+        path = os.path.join(self.events_dir, STATUS_FILE)
+        with open(path + ".tmp", "w", encoding="utf-8") as fh:
+            json.dump(status, fh)
+        os.replace(path + ".tmp", path)
+
     def _prune(self):
         now = self.clock()
         if not self.events_dir or now - self._pruned_at < 60:
@@ -48,6 +60,8 @@ class EgressEvents:
         except OSError:
             return
         for name in names:
+            if not name.endswith(".jsonl"):
+                continue  # the proxy's status file is rewritten, never pruned
             path = os.path.join(self.events_dir, name)
             try:
                 if now - os.stat(path).st_mtime > self.keep_seconds:

@@ -129,3 +129,19 @@ def test_scrubs_the_reason_phrase_and_trailers(addon):
 def test_keeps_event_files_as_long_as_it_is_told(addon):
     addon.tctx.configure(addon, airlock_events_keep_seconds=4200)
     assert addon.events.keep_seconds == 4200
+
+
+def test_publishes_which_apis_failed_to_load_and_why(apis_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("TRACKER_SECRET")
+    instance = airlock_egress.AirlockEgress()
+    events = tmp_path / "status-events"
+    events.mkdir()
+    with taddons.context(instance) as tctx:
+        tctx.configure(instance, rawtcp=False, websocket=False, airlock_apis_dir=str(apis_dir),
+                       airlock_events_dir=str(events), airlock_auth_key=str(write_key(tmp_path)))
+    status = json.loads((events / "proxy-status.json").read_text())
+    assert status["loaded"] == ["payments"]
+    assert status["problems"] == [{
+        "file": str(apis_dir / "tracker" / "config.json"), "field": "credentials.TRACKER_TOKEN.value",
+        "message": "proxy environment variable TRACKER_SECRET is not set", "keptLastGood": False,
+    }]

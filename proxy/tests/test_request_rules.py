@@ -74,7 +74,7 @@ def test_a_tunnel_opened_with_a_token_carries_its_identity_until_it_expires(addo
 def test_records_a_refused_identity_without_an_execution(addon, capsys):
     run(addon.request, flow_to("api.pay.test", proxy_auth=False))
     assert '"reason":"no current execution identity"' in capsys.readouterr().out
-    assert list(addon.events_path.iterdir()) == []
+    assert list(addon.events_path.glob("*.jsonl")) == []
 
 
 # --- destination binding --------------------------------------------------------------------

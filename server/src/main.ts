@@ -20,6 +20,7 @@ import { createStackStatus } from "./http/stack-status.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
 import { createSchemaCompiler } from "./skills/input-schema.ts";
 import { FILTER_KEY_HEADER, readFilterKey } from "./shared/filter-key.ts";
+import { readProxyStatus } from "./config/proxy-status.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
 import { createSkillEvents } from "./skills/skill-events.ts";
 import { createSkillStore } from "./skills/skill-store.ts";
@@ -111,6 +112,7 @@ const sessions = createMcpSessions(
       skills,
       skillEvents,
       schemas,
+      proxyStatus: () => readProxyStatus(settings.egressEventsDir),
     }),
   { idleSeconds: settings.sessionIdleSeconds, maxSessions: settings.maxSessions },
 );

@@ -1,6 +1,9 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callTool, connect } from "../helpers/mcp.ts";
+import { writeApiConfig } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 
@@ -39,6 +42,36 @@ describe("list_apis and get_instructions", { timeout: 60_000 }, () => {
     expect(payload.configProblems).toHaveLength(1);
     expect(payload.configProblems[0]!.file).toBe("/apis/broken/config.json");
     expect(payload.configProblems[0]!.field).toMatch(/domain/);
+  });
+
+  it("should say which API the proxy could not load because its secret is missing", async () => {
+    await writeApiConfig(stack.apisDir, "unset", {
+      description: "Its secret is in no environment",
+      domains: ["unset.fake.test"],
+      credentials: { UNSET_API_TOKEN: { headers: ["Authorization"], value: { env: "NOWHERE_SECRET" } } },
+    });
+    try {
+      await expect
+        .poll(async () => {
+          const payload = (await callTool(client, "list_apis")).structuredContent as {
+            apis: Array<{ name: string; usable?: boolean }>;
+            configProblems: Array<{ file: string; message: string; reportedBy?: string }>;
+          };
+          return {
+            usable: payload.apis.find((a) => a.name === "unset")?.usable,
+            problem: payload.configProblems.find((p) => p.file === "/apis/unset/config.json"),
+          };
+        }, { timeout: 10_000 })
+        .toEqual({
+          usable: false,
+          problem: expect.objectContaining({ message: "proxy environment variable NOWHERE_SECRET is not set", reportedBy: "proxy" }),
+        });
+      // The APIs whose secrets are there stay usable.
+      const payload = (await callTool(client, "list_apis")).structuredContent as { apis: Array<{ name: string; usable?: boolean }> };
+      expect(payload.apis.find((a) => a.name === "fake")?.usable).toBeUndefined();
+    } finally {
+      await rm(path.join(stack.apisDir, "unset"), { recursive: true, force: true });
+    }
   });
 
   it("should serve the same primer as the server's MCP instructions", async () => {

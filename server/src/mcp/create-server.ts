@@ -4,6 +4,7 @@
  */
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoadedApis } from "../config/load-apis.ts";
+import type { ProxyStatus } from "../config/proxy-status.ts";
 import type { Execute } from "../executor/executor.ts";
 import { registerExecuteCode, type ExecuteCodeLimits } from "./tools/execute-code.ts";
 import { registerGetInstructions } from "./tools/get-instructions.ts";
@@ -23,6 +24,7 @@ export interface McpDeps {
   skills: SkillStore;
   skillEvents: SkillEvents;
   schemas: SchemaCompiler;
+  proxyStatus?: () => Promise<ProxyStatus | undefined>;
 }
 
 export function createMcpServer(deps: McpDeps): McpServer {
@@ -33,7 +35,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
   registerExecuteCode(server, deps.execute, deps.limits);
   registerSkillTools(server, { store: deps.skills, events: deps.skillEvents, execute: deps.execute, limits: deps.limits, schemas: deps.schemas });
   registerSkillResources(server, deps.skills, deps.skillEvents);
-  registerListApis(server, deps.loadApis);
+  registerListApis(server, deps.loadApis, deps.proxyStatus);
   registerGetInstructions(server, deps.instructions);
   return server;
 }

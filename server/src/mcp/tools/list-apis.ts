@@ -4,8 +4,13 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { LoadedApis } from "../../config/load-apis.ts";
+import type { ProxyStatus } from "../../config/proxy-status.ts";
 
-export function registerListApis(server: McpServer, loadApis: () => Promise<LoadedApis>): void {
+export function registerListApis(
+  server: McpServer,
+  loadApis: () => Promise<LoadedApis>,
+  proxyStatus: () => Promise<ProxyStatus | undefined> = async () => undefined,
+): void {
   server.registerTool(
     "list_apis",
     {
@@ -16,7 +21,7 @@ export function registerListApis(server: McpServer, loadApis: () => Promise<Load
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
-      const { apis, problems } = await loadApis();
+      const [{ apis, problems }, proxy] = await Promise.all([loadApis(), proxyStatus()]);
       const listed = apis
         .filter((api) => api.active)
         .map((api) => ({
@@ -32,8 +37,17 @@ export function registerListApis(server: McpServer, loadApis: () => Promise<Load
           })),
           referenceUrl: api.referenceUrl,
           restrictedMethods: api.restrictedMethods,
+          // Only the proxy knows whether the secrets are there: without a loaded version there,
+          // requests to this API get no credential and no passage.
+          ...(proxy && !proxy.loaded.includes(api.name)
+            ? { usable: false, why: "the proxy could not load this API (see configProblems from the proxy)" }
+            : {}),
         }));
-      const payload = { apis: listed, configProblems: problems };
+      const proxyProblems = (proxy?.problems ?? [])
+        // A file the gateway already reports is reported once, in the gateway's words.
+        .filter((p) => !problems.some((q) => q.file === p.file))
+        .map((p) => ({ ...p, reportedBy: "proxy" }));
+      const payload = { apis: listed, configProblems: [...problems, ...proxyProblems] };
       return { content: [{ type: "text", text: JSON.stringify(payload, null, 2) }], structuredContent: payload };
     },
   );
