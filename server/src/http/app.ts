@@ -21,6 +21,9 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   // Always 200 while the gateway itself serves: "degraded" tells that executions will fail until
   // the sandbox or proxy is back, which a restart of the gateway would not fix.
+  // Host and Origin guard /health too (a rebinding page must not read it); no token, so that
+  // Docker's healthcheck and monitoring on the machine keep working.
+  app.use("/health", requestGuards(deps.guards, deps.log, { requireToken: false }));
   app.get("/health", async (c) => {
     const stack = await deps.stackStatus();
     const audit = deps.audit?.();

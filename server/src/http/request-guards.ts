@@ -52,7 +52,11 @@ export function tokenAccepted(header: string | undefined, token: string): boolea
   return timingSafeEqual(digest(presented), digest(token));
 }
 
-export function requestGuards(settings: GuardSettings, log: (e: Record<string, unknown>) => void): MiddlewareHandler {
+export function requestGuards(
+  settings: GuardSettings,
+  log: (e: Record<string, unknown>) => void,
+  { requireToken = true }: { requireToken?: boolean } = {},
+): MiddlewareHandler {
   return async (c, next) => {
     const host = c.req.header("host");
     const origin = c.req.header("origin");
@@ -62,7 +66,7 @@ export function requestGuards(settings: GuardSettings, log: (e: Record<string, u
     };
     if (!hostAllowed(host, settings)) return refuse(403, "Host header is not this gateway (DNS rebinding protection)");
     if (!originAllowed(origin, settings)) return refuse(403, "Origin is not allowed");
-    if (settings.authToken !== undefined && !tokenAccepted(c.req.header("authorization"), settings.authToken)) {
+    if (requireToken && settings.authToken !== undefined && !tokenAccepted(c.req.header("authorization"), settings.authToken)) {
       c.header("WWW-Authenticate", 'Bearer realm="airlock"');
       return refuse(401, "missing or wrong bearer token");
     }
