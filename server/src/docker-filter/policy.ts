@@ -41,11 +41,17 @@ function parseJson(req: FilterRequest): { ok: true; value: unknown } | { ok: fal
   if (!/^application\/json(\s*;.*)?$/i.test(req.contentType ?? "")) {
     return { ok: false, reason: "body must be application/json" };
   }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(req.body) };
+    value = JSON.parse(req.body);
   } catch {
     return { ok: false, reason: "body is not valid JSON" };
   }
+  // Parsers disagree on a key given twice (first or last wins): a body that could mean two
+  // things is refused, even though the forwarded body is rebuilt from the parsed one.
+  const keys = [...req.body.matchAll(/"((?:[^"\\]|\\.)*)"\s*:/g)].map((m) => m[1]);
+  if (new Set(keys).size !== keys.length) return { ok: false, reason: "body is not valid JSON: a key appears twice" };
+  return { ok: true, value };
 }
 
 export function decide(req: FilterRequest, rules: ExecRules, knownExec: (id: string) => boolean): Decision {
