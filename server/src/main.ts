@@ -24,8 +24,11 @@ import { readProxyStatus } from "./config/proxy-status.ts";
 import { buildInstructions } from "./mcp/instructions.ts";
 import { createSkillEvents } from "./skills/skill-events.ts";
 import { createSkillStore } from "./skills/skill-store.ts";
+import { takeStoreAndDropRoot } from "./skills/take-store.ts";
 
 const VERSION = "0.1.0";
+/** The image's unprivileged user, which owns the skills store and the audit volume. */
+const GATEWAY_UID = 1000;
 const log = (entry: Record<string, unknown>) =>
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), component: "server", ...entry }) + "\n");
 
@@ -39,6 +42,9 @@ try {
   log({ level: "fatal", event: "bad-settings", message: (err as Error).message });
   process.exit(2);
 }
+
+// First, before anything else is opened: a store on any checkout becomes ours, and root is gone.
+await takeStoreAndDropRoot(settings.skillsDir, GATEWAY_UID, GATEWAY_UID, log);
 
 let filterKey: string;
 try {

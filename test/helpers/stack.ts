@@ -3,7 +3,7 @@
  * suites, with its own project name, port and apis/ folder, and tears it down afterwards.
  */
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -99,8 +99,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<{ in
   const projectName = `airlock-test-${process.pid}`;
   const apisDir = await sharedTempDir("airlock-apis-");
   const skillsDir = await sharedTempDir("airlock-skills-");
-  // The gateway (uid 1000) owns the skills store, as an operator's checkout would be owned.
-  await chown(skillsDir, 1000, 1000).catch(() => chmod(skillsDir, 0o777));
+  // Left as a fresh checkout leaves it (owned by whoever cloned, here root): the gateway must
+  // make the store its own by itself.
   const secretsDir = await sharedTempDir("airlock-secrets-");
   const certsDir = await sharedTempDir("airlock-certs-");
   await writeApiConfig(apisDir, "fake", FAKE_API_CONFIG);

@@ -107,3 +107,13 @@ describe("docker-socket filter, reached by anyone but the gateway", { timeout: 6
     }
   });
 });
+
+describe("the gateway process", () => {
+  it("should run as uid 1000 with no capability once it serves", async () => {
+    const status = (await execIn(stack, "server", ["cat", "/proc/1/status"])).stdout;
+    expect(status).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(status).toMatch(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(status).toMatch(/^CapEff:\s+0{16}$/m);
+    expect(status).toMatch(/^CapPrm:\s+0{16}$/m);
+  });
+});
