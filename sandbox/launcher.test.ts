@@ -10,8 +10,8 @@ class LauncherProcess {
   #messages: Message[] = [];
   #waiters: Array<() => void> = [];
 
-  constructor() {
-    this.#child = new Deno.Command("/opt/airlock/launch", { stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
+  constructor(env: Record<string, string> = {}) {
+    this.#child = new Deno.Command("/opt/airlock/launch", { env, stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
     this.#writer = this.#child.stdin.getWriter();
     void this.#read();
   }
@@ -185,4 +185,17 @@ Deno.test("stops at start on a bad setting, naming the variable", async () => {
   const { code, stderr } = await child.output();
   assertEquals(code, 2);
   assert(new TextDecoder().decode(stderr).includes("AIRLOCK_WARM_EXECUTIONS"));
+});
+
+Deno.test("stops an execution that takes more than its share of the scratch disk", async () => {
+  const l = new LauncherProcess({ AIRLOCK_SCRATCH_QUOTA_MB: "8" });
+  // Files each far under the per-file limit: only the quota can stop this.
+  await l.send(run(12, 'const c = new Uint8Array(1 << 20); for (let i = 0; ; i++) { Deno.writeFileSync("f" + i, c); await new Promise((r) => setTimeout(r, 5)); }'));
+  const exit = await l.until((m) => m.id === id(12) && m.ev === "exit");
+  assertEquals([exit.signal, exit.killed], ["SIGKILL", "disk"]);
+  // A modest execution beside it is untouched.
+  await l.send(run(13, 'Deno.writeFileSync("small", new Uint8Array(1 << 20)); console.log("ok")'));
+  const fine = await l.until((m) => m.id === id(13) && m.ev === "exit");
+  assertEquals([fine.code, fine.killed], [0, null]);
+  await l.close();
 });

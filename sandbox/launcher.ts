@@ -8,7 +8,7 @@
  *   in   {"op":"run","id":<32 hex>,"hosts":[...]|["*"],"timeoutSeconds":n,"outputLimitBytes":n,"code":"..."}
  *        {"op":"kill","id":...}
  *   out  {"id":...,"ev":"out","fd":1|2,"data":<base64>}
- *        {"id":...,"ev":"exit","code":n,"signal":"SIGKILL"|null,"killed":"request"|"backstop"|"output"|null}
+ *        {"id":...,"ev":"exit","code":n,"signal":"SIGKILL"|null,"killed":"request"|"backstop"|"output"|"disk"|null}
  *        {"ev":"ready"} once, at start
  * When our stdin closes (the gateway went away) every child is killed and we exit.
  *
@@ -42,6 +42,12 @@ const encoder = new TextEncoder();
 const PROXY_CA = Deno.env.get("AIRLOCK_PROXY_CA") ?? "";
 const WARM_PER_KEY = intSetting("AIRLOCK_WARM_EXECUTIONS", 2, 0, 16);
 const MAX_TIMEOUT_SECONDS = intSetting("AIRLOCK_MAX_TIMEOUT_SECONDS", 300, 1, 86400);
+// One execution's share of the scratch tmpfs that all executions share: past it, it is stopped,
+// so it cannot fill the disk under the others. Checked by walking its folder four times a second (no
+// quotas on tmpfs without privileges); a folder of more entries than the walk reads counts as over.
+const SCRATCH_QUOTA_BYTES = intSetting("AIRLOCK_SCRATCH_QUOTA_MB", 128, 1, 1 << 20) * 1024 * 1024;
+const QUOTA_MAX_ENTRIES = 20_000;
+const QUOTA_INTERVAL_MS = 250;
 const PROXY_AUTH_KEY = Deno.env.get("AIRLOCK_PROXY_AUTH_KEY") ?? "";
 // A pre-started child older than this is replaced, so its token never has to outlive it by much.
 const WARM_MAX_AGE_SECONDS = 600;
@@ -93,7 +99,7 @@ interface Child {
   key: string;
   startedAt: number;
   /** Why we killed it, if we did. */
-  killed: "request" | "backstop" | "output" | null;
+  killed: "request" | "backstop" | "output" | "disk" | null;
 }
 
 function denoArgs(scratch: string, hosts: string[], main: string): string[] {
@@ -268,6 +274,17 @@ async function run(message: Record<string, unknown>): Promise<void> {
     child.killed ??= "backstop";
     child.process.kill("SIGKILL");
   }, (timeoutSeconds + 10) * 1000);
+  const quota = setInterval(() => {
+    void overQuota(`${child.scratch}/work`).then((over) => {
+      if (!over || child.killed) return;
+      child.killed = "disk";
+      try {
+        child.process.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+    });
+  }, QUOTA_INTERVAL_MS);
   const budget = { left: limit };
   await Promise.all([
     pump(requested, child, child.process.stdout, 1, budget),
@@ -275,9 +292,31 @@ async function run(message: Record<string, unknown>): Promise<void> {
   ]);
   const status = await child.process.status;
   clearTimeout(backstop);
+  clearInterval(quota);
   running.delete(requested);
   await send({ id: requested, ev: "exit", code: status.code, signal: status.signal, killed: child.killed });
   await removeScratch(child.scratch);
+}
+
+/** Whether a scratch folder holds more than the quota (or more entries than a walk should read). */
+async function overQuota(dir: string): Promise<boolean> {
+  let bytes = 0;
+  let entries = 0;
+  const walk = async (path: string): Promise<boolean> => {
+    for await (const entry of Deno.readDir(path)) {
+      if (++entries > QUOTA_MAX_ENTRIES) return true;
+      const info = await Deno.lstat(`${path}/${entry.name}`);
+      bytes += info.size;
+      if (bytes > SCRATCH_QUOTA_BYTES) return true;
+      if (info.isDirectory && (await walk(`${path}/${entry.name}`))) return true;
+    }
+    return false;
+  };
+  try {
+    return await walk(dir);
+  } catch {
+    return false; // gone, or unreadable for now: the next tick looks again
+  }
 }
 
 /** Removes an execution's scratch folder whatever the code did to its permissions: the folder

@@ -19,7 +19,7 @@ export interface LauncherTarget {
 export type LauncherEvent =
   | { ev: "started"; egressId: string }
   | { ev: "out"; fd: 1 | 2; data: Buffer }
-  | { ev: "exit"; code: number; signal: string | null; killed: "request" | "backstop" | "output" | null; error?: string }
+  | { ev: "exit"; code: number; signal: string | null; killed: "request" | "backstop" | "output" | "disk" | null; error?: string }
   | { ev: "lost"; reason: string };
 
 export interface RunMessage {

@@ -13,6 +13,7 @@ describe("classify", () => {
     [exit({ code: 1 }), "out of memory (but exited normally)", "error"],
     [exit({ code: 137, signal: "SIGKILL", killed: "output" }), "", "output_limit"],
     [exit({ code: 137, signal: "SIGKILL", killed: "backstop" }), "", "timeout"],
+    [exit({ code: 137, signal: "SIGKILL", killed: "disk" }), "", "disk_limit"],
     [exit({ code: 153, signal: "SIGXFSZ" }), "", "file_size_limit"],
     [exit({ code: 1 }), "No space left on device (os error 28)", "disk_limit"],
     [exit({ code: 134, signal: "SIGABRT" }), "failed to spawn thread", "process_limit"],

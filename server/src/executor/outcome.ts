@@ -9,7 +9,7 @@ export interface ExitReport {
   code: number;
   signal: string | null;
   /** Why the launcher killed it, if it did. */
-  killed: "request" | "backstop" | "output" | null;
+  killed: "request" | "backstop" | "output" | "disk" | null;
   error?: string;
 }
 
@@ -20,6 +20,9 @@ export function classify(exit: ExitReport, stderr: string): { outcome: Outcome; 
   if (exit.code === 0 && !exit.signal) return { outcome: "success" };
   if (exit.killed === "backstop") return { outcome: "timeout", message: "timed out (stopped by the sandbox's backstop)" };
   if (exit.killed === "output") return { outcome: "output_limit", message: "output exceeded the limit; the process was killed" };
+  if (exit.killed === "disk") {
+    return { outcome: "disk_limit", message: "used more than its share of the scratch disk (AIRLOCK_SCRATCH_QUOTA_MB); the process was killed" };
+  }
   const signalled = exit.signal !== null || exit.code >= 128;
   if (V8_OOM.test(stderr.slice(-4096)) && signalled) {
     return { outcome: "memory_limit", message: "the execution ran out of memory (V8 heap limit)" };
