@@ -66,7 +66,10 @@ async function makeCerts(dir: string): Promise<void> {
     "subjectAltName=DNS:api.fake.test,DNS:other.fake.test,DNS:unlisted.fake.test,DNS:late.fake.test\n");
   await o("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
     "-extfile", "ext.cnf", "-out", "server.pem");
-  for (const f of ["ca.pem", "server.pem", "server.key"]) await chmod(path.join(dir, f), 0o644);
+  // Self-signed, for untrusted.fake.test: no CA the proxy trusts vouches for it.
+  await o("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=untrusted.fake.test",
+    "-addext", "subjectAltName=DNS:untrusted.fake.test", "-keyout", "untrusted.key", "-out", "untrusted.pem");
+  for (const f of ["ca.pem", "server.pem", "server.key", "untrusted.pem", "untrusted.key"]) await chmod(path.join(dir, f), 0o644);
 }
 
 async function freePort(): Promise<number> {

@@ -5,13 +5,15 @@
  * control that shows the same request, done right, does get the credential injected.
  */
 import { execFile } from "node:child_process";
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import net from "node:net";
 import { promisify } from "node:util";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
 import { mintProxyToken } from "../helpers/proxy-token.ts";
-import { execIn, TEST_SECRETS } from "../helpers/stack.ts";
+import { execIn, TEST_SECRETS, writeApiConfig } from "../helpers/stack.ts";
 import { marker, receivedWith } from "../helpers/upstream.ts";
 
 const stack = inject("stack");
@@ -264,6 +266,49 @@ describe("the credential boundary", { timeout: 120_000 }, () => {
         expect(seen.error).toMatch(/error/i);
         expect(result.egress.requests).toContainEqual(expect.objectContaining({ decision: "block" }));
       }
+    });
+  });
+
+  describe("an upstream whose certificate does not vouch for it", () => {
+    beforeAll(async () => {
+      await writeApiConfig(stack.apisDir, "tls-wrong", {
+        description: "Served with a certificate for other names, and with a self-signed one",
+        domains: ["wrongname.fake.test", "untrusted.fake.test"],
+        ports: [443, 8443],
+        credentials: { TLS_TEST_TOKEN: { headers: ["Authorization"], value: { env: "FAKE_API_SECRET" } } },
+      });
+      await new Promise((r) => setTimeout(r, 1500)); // live reload on both sides
+    });
+    afterAll(async () => {
+      await rm(path.join(stack.apisDir, "tls-wrong"), { recursive: true, force: true });
+    });
+
+    it.each([
+      ["a certificate for other names", "https://wrongname.fake.test/echo"],
+      ["a certificate no trusted CA signed", "https://untrusted.fake.test:8443/echo"],
+    ])("should send nothing, credential least of all, to %s", async (_what, url) => {
+      const m = marker();
+      const result = await execute(client, `const r = await fetch("${url}?${m}", { headers: { Authorization: "Bearer TLS_TEST_TOKEN" } });
+        console.log(r.status);`);
+      expect(result.stdout.trim()).toBe("502");
+      expect(await receivedWith(stack, m)).toEqual([]);
+    });
+
+    it("should reach the same server under a name its certificate vouches for (control)", async () => {
+      const m = marker();
+      const result = await execute(client, `console.log((await fetch("https://api.fake.test/echo?${m}")).status)`);
+      expect(result.stdout.trim()).toBe("200");
+      expect(await receivedWith(stack, m)).toHaveLength(1);
+    });
+  });
+
+  describe("the proxy's own keys", () => {
+    it("should keep the CA's private key in the proxy and show the sandbox only the certificate", async () => {
+      const grep = (service: string, dir: string) => execIn(stack, service, ["sh", "-c", `grep -l "PRIVATE KEY" ${dir}/* 2>/dev/null; true`]);
+      // Control: the key is there, in the proxy's own volume.
+      expect((await grep("proxy", "/var/lib/airlock-proxy/ca")).stdout).toContain("mitmproxy-ca.pem");
+      expect((await grep("sandbox", "/etc/airlock/proxy-ca")).stdout.trim()).toBe("");
+      expect((await execIn(stack, "sandbox", ["cat", "/etc/airlock/proxy-ca/airlock-proxy-ca.pem"])).stdout).toContain("BEGIN CERTIFICATE");
     });
   });
 });
