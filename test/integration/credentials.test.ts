@@ -1,7 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
-import { TEST_SECRETS } from "../helpers/stack.ts";
+import { compose, execIn, TEST_SECRETS } from "../helpers/stack.ts";
 import { marker, receivedWith } from "../helpers/upstream.ts";
 
 const stack = inject("stack");
@@ -39,6 +39,12 @@ describe("credentials on the wire", { timeout: 60_000 }, () => {
     expect(result.egress.requests).toContainEqual(
       expect.objectContaining({ decision: "scrub", host: "api.fake.test", path: "/echo", status: 200, credentials: ["FAKE_API_TOKEN"] }),
     );
+    // One id joins the result, the proxy's log and the audit line.
+    expect(result.executionId).toMatch(/^[0-9a-f]{32}$/);
+    const proxyLog = await compose(stack, ["logs", "--no-log-prefix", "proxy"]);
+    expect(proxyLog.split("\n").filter((l) => l.includes(`"execution":"${result.executionId}"`) && l.includes('"path":"/echo"'))).toHaveLength(1);
+    const audit = (await execIn(stack, "server", ["cat", "/audit/audit.jsonl"], "1000:1000")).stdout;
+    expect(audit).toContain(`"execution":"${result.executionId}"`);
   });
 
   it("should put the real value in a configured query parameter", async () => {

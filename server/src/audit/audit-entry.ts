@@ -19,6 +19,7 @@ export function auditEntry(req: ExecuteRequest, result: ExecutionResult, include
     codeSha256: createHash("sha256").update(req.code).digest("hex"),
     ...(includeCode ? { code: req.code } : {}),
     timeoutSeconds: req.timeoutSeconds,
+    execution: result.executionId ?? null,
     outcome: result.outcome,
     exitCode: result.exitCode,
     durationMs: result.durationMs,

@@ -67,4 +67,8 @@ describe("audit log", () => {
     // The lost entry is not in the chain, and the chain still verifies.
     expect(await verifyAudit(dir)).toMatchObject({ ok: true, lines: 2 });
   });
+
+  it("should not call a folder it cannot read an intact, empty chain", async () => {
+    expect(await verifyAudit(path.join(dir, "missing"))).toMatchObject({ ok: false, problem: expect.stringContaining("cannot read") });
+  });
 });

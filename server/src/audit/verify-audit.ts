@@ -2,7 +2,7 @@
  * @module Verifies the audit log's hash chain across its rotated files. Run it in the server
  * container: `docker compose exec server node server/src/audit/verify-audit.ts /audit`.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chainFiles, GENESIS, sha256 } from "./audit-log.ts";
@@ -16,6 +16,12 @@ export interface VerifyResult {
 }
 
 export async function verifyAudit(dir: string): Promise<VerifyResult> {
+  // A folder that cannot be read must not pass as an empty, intact chain.
+  try {
+    await readdir(dir);
+  } catch (err) {
+    return { ok: false, lines: 0, files: 0, problem: `cannot read ${dir}: ${(err as Error).message}` };
+  }
   const files = await chainFiles(dir);
   let expected = GENESIS;
   let lines = 0;

@@ -27,6 +27,9 @@ export const LIMIT_OUTCOMES: ReadonlySet<Outcome> = new Set([
 import type { EgressSummary } from "./egress-summary.ts";
 
 export interface ExecutionResult {
+  /** The execution's one id: in this result, its audit line and every proxy log line of its
+   *  requests (the id its proxy token carries). Absent when the code never ran. */
+  executionId?: string;
   outcome: Outcome;
   exitCode: number | null;
   stdout: string;

@@ -68,7 +68,7 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         signal,
         onOutput,
       });
-      return { ...result, egress: await deps.readEgress(egressId) };
+      return { ...result, executionId: egressId, egress: await deps.readEgress(egressId) };
     } finally {
       release();
     }

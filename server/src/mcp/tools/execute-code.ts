@@ -25,6 +25,10 @@ export const executionResultShape = {
   durationMs: z.number().describe("Wall-clock time of the execution in milliseconds"),
   outputTruncated: z.boolean().describe("True when output passed the byte limit and was cut"),
   message: z.string().optional().describe("Why the execution did not succeed"),
+  executionId: z
+    .string()
+    .optional()
+    .describe("The execution's id, as in the audit log and the egress proxy's log (absent when the code never ran)"),
   egress: z
     .object({
       requests: z
