@@ -59,6 +59,15 @@ class LauncherProcess {
   }
 }
 
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const id = (n: number) => n.toString(16).padStart(32, "0");
 const run = (n: number, code: string, extra: Record<string, unknown> = {}) => ({
   op: "run", id: id(n), hosts: [], timeoutSeconds: 10, outputLimitBytes: 10_000, code, ...extra,
@@ -111,13 +120,7 @@ Deno.test("gives each execution its own folder, gone afterwards", async () => {
   await l.send(run(9, `try { Deno.readTextFileSync(${JSON.stringify(dir + "/f.txt")}); console.log("read") } catch (e) { console.log((e as Error).name) }`));
   await l.until((m) => m.id === id(9) && m.ev === "exit");
   assert(["NotCapable", "NotFound"].includes(l.output(id(9)).trim()));
-  let exists = true;
-  try {
-    Deno.statSync(dir);
-  } catch {
-    exists = false;
-  }
-  assertEquals(exists, false);
+  assertEquals(exists(dir), false);
   await l.close();
 });
 
@@ -146,13 +149,7 @@ Deno.test("removes a scratch folder the code made read-only", async () => {
   assertEquals(exit.code, 0);
   const scratch = l.output(id(11)).trim().replace(/\/work$/, "");
   await new Promise((r) => setTimeout(r, 200));
-  let exists = true;
-  try {
-    Deno.statSync(scratch);
-  } catch {
-    exists = false;
-  }
-  assertEquals(exists, false);
+  assertEquals(exists(scratch), false);
   await l.close();
 });
 
@@ -164,13 +161,7 @@ Deno.test("sweeps what an earlier launcher left behind before it is ready", asyn
   Deno.chmodSync(`${left}/work`, 0o500);
   const l = new LauncherProcess();
   await l.until((m) => m.ev === "ready");
-  let exists = true;
-  try {
-    Deno.statSync(left);
-  } catch {
-    exists = false;
-  }
-  assertEquals(exists, false);
+  assertEquals(exists(left), false);
   await l.close();
 });
 

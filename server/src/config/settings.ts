@@ -3,6 +3,7 @@
  * the start with a message naming the variable; no setting is silently replaced by a default.
  */
 import { z } from "zod";
+import { parseEnv } from "../shared/parse-env.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -69,14 +70,7 @@ export interface Settings {
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
-  // An empty value (e.g. `AIRLOCK_MAX_QUEUE=` in .env) means "not set", as compose passes it through.
-  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = settingsSchema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
-  }
-  const s = parsed.data;
+  const s = parseEnv(settingsSchema, env);
   if (!isLoopback(s.AIRLOCK_BIND_ADDRESS) && !s.AIRLOCK_AUTH_TOKEN && s.AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK !== "true") {
     throw new Error(
       `refusing to start: AIRLOCK_BIND_ADDRESS=${s.AIRLOCK_BIND_ADDRESS} exposes the gateway beyond this machine without ` +

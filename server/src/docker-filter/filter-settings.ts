@@ -4,6 +4,7 @@
  * the gateway's where both read the same thing (AIRLOCK_SANDBOX_LAUNCHER, AIRLOCK_SANDBOX_USER).
  */
 import { z } from "zod";
+import { parseEnv } from "../shared/parse-env.ts";
 
 const schema = z.object({
   AIRLOCK_DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
@@ -18,11 +19,5 @@ const schema = z.object({
 export type FilterSettings = z.infer<typeof schema>;
 
 export function parseFilterSettings(env: Record<string, string | undefined>): FilterSettings {
-  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = schema.safeParse(given);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`invalid setting ${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseEnv(schema, env);
 }
