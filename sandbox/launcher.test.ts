@@ -57,6 +57,12 @@ class LauncherProcess {
     await this.#writer.close();
     return await this.#child.status;
   }
+
+  /** Kills the launcher itself, as the OOM killer or an operator might. */
+  async kill() {
+    this.#child.kill("SIGKILL");
+    await this.#child.status;
+  }
 }
 
 function exists(path: string): boolean {
@@ -67,6 +73,31 @@ function exists(path: string): boolean {
     return false;
   }
 }
+
+/** Whether a process runs: a zombie (waiting for whoever is PID 1 here to reap it) does not. */
+function running(pid: number): boolean {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ")[0]! !== "Z";
+  } catch {
+    return false; // no such process
+  }
+}
+
+/** Pids of the running processes whose arguments include `text`. */
+function processesWith(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${entry.name}/cmdline`).includes(text) && running(Number(entry.name))) found.push(Number(entry.name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+const settle = (ms = 500) => new Promise((r) => setTimeout(r, ms));
 
 const id = (n: number) => n.toString(16).padStart(32, "0");
 const run = (n: number, code: string, extra: Record<string, unknown> = {}) => ({
@@ -131,15 +162,45 @@ Deno.test("kills every execution when its stdin closes", async () => {
   const pid = Number(l.output(id(10)).trim());
   const status = await l.close();
   assertEquals(status.code, 0);
-  await new Promise((r) => setTimeout(r, 300));
-  // Gone, or a zombie waiting for whoever is PID 1 here to reap it: either way, not running.
-  let state = "gone";
-  try {
-    state = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ")[0]!;
-  } catch {
-    // no such process
-  }
-  assert(state === "gone" || state === "Z", `execution still running (state ${state})`);
+  await settle(300);
+  assert(!running(pid), "execution still running");
+});
+
+Deno.test("kills every execution, and every pre-started one, when the launcher itself is killed", async () => {
+  const l = new LauncherProcess({ AIRLOCK_WARM_EXECUTIONS: "2" });
+  await l.send(run(14, "console.log(Deno.pid, Deno.cwd()); setInterval(() => {}, 1000)"));
+  await l.until((m) => m.id === id(14) && m.ev === "out");
+  const [pid, cwd] = l.output(id(14)).trim().split(" ");
+  assert(running(Number(pid)));
+  await settle(); // the pre-started ones are up by now
+  assert(processesWith("/opt/airlock/bootstrap.js").length >= 2, "expected pre-started executions");
+  await l.kill(); // no chance to clean up: only the parent-death signal can stop them
+  await settle();
+  assert(!running(Number(pid)), "execution outlived its launcher");
+  assertEquals(processesWith("/opt/airlock/bootstrap.js"), []);
+  // Its scratch folder stays until the next launcher sweeps it.
+  assert(exists(cwd!));
+  const next = new LauncherProcess();
+  await next.until((m) => m.ev === "ready");
+  assertEquals(exists(cwd!), false);
+  await next.close();
+});
+
+Deno.test("kills what an earlier launcher left running before it is ready", async () => {
+  // An execution whose parent died before its parent-death signal was armed: an orphan running
+  // the entry point, adopted by PID 1. Its stdin never closes, so it would wait forever.
+  const { stdout } = await new Deno.Command("sh", {
+    args: ["-c", "sleep 60 2>/dev/null | deno run --quiet --no-prompt /opt/airlock/bootstrap.js >/dev/null 2>&1 & echo $!"],
+    stdout: "piped",
+  }).output();
+  const orphan = Number(new TextDecoder().decode(stdout).trim());
+  await settle();
+  assert(running(orphan), "the orphan should be running before a launcher starts");
+  const l = new LauncherProcess();
+  await l.until((m) => m.ev === "ready");
+  await settle(100);
+  assert(!running(orphan), "the orphan survived a new launcher");
+  await l.close();
 });
 
 Deno.test("removes a scratch folder the code made read-only", async () => {

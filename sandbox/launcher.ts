@@ -7,10 +7,13 @@
  * Protocol, newline-delimited JSON both ways (the gateway is the only writer of our stdin):
  *   in   {"op":"run","id":<32 hex>,"hosts":[...]|["*"],"timeoutSeconds":n,"outputLimitBytes":n,"code":"..."}
  *        {"op":"kill","id":...}
- *   out  {"id":...,"ev":"out","fd":1|2,"data":<base64>}
+ *   out  {"id":...,"ev":"started","egressId":<32 hex>}   the id its proxy requests are filed under
+ *        {"id":...,"ev":"out","fd":1|2,"data":<base64>}
  *        {"id":...,"ev":"exit","code":n,"signal":"SIGKILL"|null,"killed":"request"|"backstop"|"output"|"disk"|null}
  *        {"ev":"ready"} once, at start
- * When our stdin closes (the gateway went away) every child is killed and we exit.
+ * When our stdin closes (the gateway went away) every child is killed and we exit. When we are
+ * killed ourselves, each child gets SIGKILL from its parent-death signal; the next launcher kills
+ * any that slipped through and removes the scratch folders left behind.
  *
  * Children run as this same uid but with their own Deno permissions: read/write only their
  * scratch folder, read /skills, net only the allowlisted host:port pairs, no env, run, FFI or sys.
@@ -110,6 +113,9 @@ function denoArgs(scratch: string, hosts: string[], main: string): string[] {
     // Unprivileged processes may raise their own OOM score: under memory pressure the kernel
     // then kills an execution, never the launcher that all executions share.
     "-n", "1000", "--",
+    // Dies with the launcher (SIGKILL when the launcher's thread that started it ends), so no
+    // execution outlives the launcher's own limits; reap.sh catches the start-up race it leaves.
+    "setpriv", "--pdeathsig", "KILL", "--",
     "prlimit", "--nofile=512:512", `--fsize=${MAX_FILE_BYTES}:${MAX_FILE_BYTES}`, "--",
     "deno", "run", "--quiet", "--no-prompt", "--no-config", "--no-lock", "--no-remote", "--no-npm",
     `--v8-flags=--max-old-space-size=${HEAP_MB}`,
@@ -343,6 +349,17 @@ async function removeScratch(dir: string): Promise<void> {
   }
 }
 
+/** Kills executions orphaned by a launcher that died (see reap.sh), relaying what it did. */
+async function reapOrphans(): Promise<void> {
+  try {
+    const { stdout, stderr } = await new Deno.Command("/opt/airlock/reap", { stdin: "null", stdout: "piped", stderr: "piped" }).output();
+    const said = (new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr)).trim();
+    if (said) console.error(`launcher: ${said}`);
+  } catch (err) {
+    console.error(`launcher: cannot look for orphaned executions: ${err}`);
+  }
+}
+
 function kill(id: string): void {
   const child = running.get(id);
   if (!child) return;
@@ -354,8 +371,9 @@ function kill(id: string): void {
   }
 }
 
-// Whatever an earlier launcher left (it was killed, or its exec dropped): this one is the only
-// launcher now, and nothing it starts exists yet.
+// Whatever an earlier launcher left (it was killed, or its exec dropped): first its processes
+// (orphans only: another live launcher's children have a parent), then the scratch folders.
+await reapOrphans();
 for await (const entry of Deno.readDir("/tmp")) {
   if (entry.isDirectory && entry.name.startsWith("exec.")) await removeScratch(`/tmp/${entry.name}`);
 }
