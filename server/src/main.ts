@@ -4,8 +4,9 @@
  */
 import { serve } from "@hono/node-server";
 import Docker from "dockerode";
-import { auditEntry } from "./audit/audit-entry.ts";
+import { auditEntry, auditStartEntry } from "./audit/audit-entry.ts";
 import { createAuditLog } from "./audit/audit-log.ts";
+import { closeInterrupted } from "./audit/interrupted.ts";
 import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
 import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
@@ -81,6 +82,11 @@ const loadApis = async () => {
 
 const auditLog = settings.auditDir ? await createAuditLog(settings.auditDir, settings.auditMaxBytes) : undefined;
 const auditCode = settings.auditCode;
+if (auditLog && settings.auditDir) {
+  const interrupted = await closeInterrupted(settings.auditDir, auditLog);
+  if (interrupted.length) log({ level: "warn", event: "audit-closed-interrupted", executions: interrupted });
+}
+const auditFailed = (err: unknown) => log({ level: "error", event: "audit-write-failed", message: (err as Error).message });
 
 const execute = createExecutor({
   limiter,
@@ -89,12 +95,9 @@ const execute = createExecutor({
   readEgress: createEgressReader(settings.egressEventsDir),
   audit: async (req, result) => {
     log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
-    try {
-      await auditLog?.append(auditEntry(req, result, auditCode));
-    } catch (err) {
-      log({ level: "error", event: "audit-write-failed", message: (err as Error).message });
-    }
+    await auditLog?.append(auditEntry(req, result, auditCode)).catch(auditFailed);
   },
+  auditStart: (req, executionId) => void auditLog?.append(auditStartEntry(req, executionId)).catch(auditFailed),
   outputLimitBytes: settings.outputLimitBytes,
   openEgress: settings.openEgress,
 });

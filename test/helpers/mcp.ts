@@ -34,3 +34,31 @@ export async function execute(client: Client, code: string, timeoutSeconds?: num
   if (!result.structuredContent) throw new Error(`execute_code returned no structured content: ${text}`);
   return { ...(result.structuredContent as unknown as Execution), isError: result.isError === true, text };
 }
+
+/** A raw client that starts execute_code and can then simply drop its connection, as a killed
+ *  process would: no `notifications/cancelled`, no DELETE. Resolves once the code runs, with the
+ *  execution's scratch folder (the code must print its `Deno.cwd()` first). */
+export async function startVanishingCall(url: string, code: string): Promise<{ dir: string; vanish: () => void }> {
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const rpc = (body: unknown, extra: Record<string, string> = {}, signal?: AbortSignal) =>
+    fetch(url, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(body), signal });
+  const init = await rpc({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "vanishing", version: "1" } } });
+  const session = { "mcp-session-id": init.headers.get("mcp-session-id")! };
+  await init.text();
+  await (await rpc({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
+  const controller = new AbortController();
+  const call = await rpc({
+    jsonrpc: "2.0", id: 2, method: "tools/call",
+    params: { name: "execute_code", arguments: { code, timeout_seconds: 60 }, _meta: { progressToken: "p" } },
+  }, session, controller.signal);
+  const reader = call.body!.getReader();
+  let seen = "";
+  let dir = "";
+  while (!dir) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the call ended before its code printed its folder: ${seen}`);
+    seen += new TextDecoder().decode(value);
+    dir = /\/tmp\/exec\.\w+/.exec(seen)?.[0] ?? "";
+  }
+  return { dir, vanish: () => controller.abort() };
+}

@@ -10,7 +10,7 @@ import path from "node:path";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, inject, it } from "vitest";
 import { verifyAudit } from "../../server/src/audit/verify-audit.ts";
-import { connect, execute } from "../helpers/mcp.ts";
+import { connect, execute, startVanishingCall } from "../helpers/mcp.ts";
 import { compose, execIn, processesIn, TEST_SECRETS } from "../helpers/stack.ts";
 
 const stack = inject("stack");
@@ -55,30 +55,9 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
   });
 
   it("should kill the code when the client vanishes without cancelling", async () => {
-    // A raw client, so that it can simply drop its connection as a killed process would.
-    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-    const rpc = (body: unknown, extra: Record<string, string> = {}, signal?: AbortSignal) =>
-      fetch(stack.mcpUrl, { method: "POST", headers: { ...headers, ...extra }, body: JSON.stringify(body), signal });
-    const init = await rpc({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "vanishing", version: "1" } } });
-    const session = { "mcp-session-id": init.headers.get("mcp-session-id")! };
-    await init.text();
-    await (await rpc({ jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
-    const controller = new AbortController();
-    const call = await rpc({
-      jsonrpc: "2.0", id: 2, method: "tools/call",
-      params: { name: "execute_code", arguments: { code: "console.log(Deno.cwd()); while (true) {}", timeout_seconds: 60 }, _meta: { progressToken: "p" } },
-    }, session, controller.signal);
-    const reader = call.body!.getReader();
-    let seen = "";
-    let dir = "";
-    while (!dir) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-      dir = /\/tmp\/exec\.\w+/.exec(seen)?.[0] ?? "";
-    }
+    const { dir, vanish } = await startVanishingCall(stack.mcpUrl, "console.log(Deno.cwd()); while (true) {}");
     expect(await processesIn(stack, dir)).toBeGreaterThan(0);
-    controller.abort(); // the connection closes; no notifications/cancelled is ever sent
+    vanish(); // the connection closes; no notifications/cancelled is ever sent
     await expect.poll(() => processesIn(stack, dir), { timeout: 5000 }).toBe(0);
   });
 
@@ -141,8 +120,13 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
       await new Promise<void>((ok, bad) => execFile("docker", ["cp", `${container}:/audit/.`, dir], (e) => (e ? bad(e) : ok())));
       const text = await readFile(path.join(dir, "audit.jsonl"), "utf8");
       const lines = text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-      const mine = lines.find((l) => l.codeSha256 === codeSha256)!;
+      const mine = lines.find((l) => l.codeSha256 === codeSha256 && l.phase === "ended")!;
       expect(mine).toMatchObject({ tool: "execute_code", client: "auditor", outcome: "success", limitHit: null });
+      // Its start was written first, under the same execution id.
+      const start = lines.findIndex((l) => l.phase === "started" && l.execution === mine.execution);
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(start).toBeLessThan(lines.indexOf(mine));
+      expect(lines[start]).toMatchObject({ client: "auditor", codeSha256 });
       expect(mine).not.toHaveProperty("code");
       expect(mine.egress).toMatchObject({ hosts: ["api.fake.test"], credentials: ["FAKE_API_TOKEN"] });
       for (const secret of Object.values(TEST_SECRETS)) expect(text).not.toContain(secret);
@@ -151,7 +135,7 @@ describe("execution lifecycle", { timeout: 180_000 }, () => {
       const tampered = `${dir}-tampered`;
       await cp(dir, tampered, { recursive: true });
       const rows = text.trim().split("\n");
-      rows[0] = rows[0]!.replace('"outcome":"', '"outcome":"x');
+      rows[0] = rows[0]!.replace('"time":"2', '"time":"1'); // every line has a time
       await writeFile(path.join(tampered, "audit.jsonl"), rows.join("\n") + "\n");
       expect((await verifyAudit(dir)).ok).toBe(true);
       expect((await verifyAudit(tampered)).ok).toBe(false);

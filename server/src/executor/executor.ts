@@ -26,6 +26,9 @@ export interface ExecutorDeps {
   run: (req: RunRequest) => Promise<SandboxRun>;
   readEgress: ReadEgress;
   audit: (req: ExecuteRequest, result: ExecutionResult) => Promise<void>;
+  /** Records that an execution began (not awaited): a crash of the gateway mid-run then still
+   *  leaves a line for it, closed as interrupted by the next start (audit/interrupted.ts). */
+  auditStart?: (req: ExecuteRequest, executionId: string) => void;
   outputLimitBytes: number;
   /** Any host may be reached (the proxy still injects credentials only for configured APIs). */
   openEgress: boolean;
@@ -34,7 +37,8 @@ export interface ExecutorDeps {
 export type Execute = (req: ExecuteRequest) => Promise<ExecutionResult>;
 
 export function createExecutor(deps: ExecutorDeps): Execute {
-  const execute: Execute = async ({ code, timeoutSeconds, signal, onOutput }) => {
+  const execute: Execute = async (req) => {
+    const { code, timeoutSeconds, signal, onOutput } = req;
     const queuedAt = performance.now();
     const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
     const waitSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
@@ -67,6 +71,7 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         deadline: Date.now() + timeoutSeconds * 1000,
         signal,
         onOutput,
+        onStarted: (id) => deps.auditStart?.(req, id),
       });
       return { ...result, executionId: egressId, egress: await deps.readEgress(egressId) };
     } finally {

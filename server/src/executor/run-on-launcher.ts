@@ -20,6 +20,8 @@ export interface RunRequest {
   deadline: number;
   signal?: AbortSignal;
   onOutput?: (tail: string) => void;
+  /** Called once the code is in the sandbox, with the id its egress and audit lines carry. */
+  onStarted?: (executionId: string) => void;
 }
 
 type Cut = "timeout" | "output_limit" | "cancelled";
@@ -40,7 +42,10 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest): Promis
   };
 
   const onEvent = (e: LauncherEvent) => {
-    if (e.ev === "started") egressId = e.egressId;
+    if (e.ev === "started") {
+      egressId = e.egressId;
+      req.onStarted?.(egressId);
+    }
     else if (e.ev === "out") {
       if (req.onOutput) {
         tail = (tail + e.data.toString("utf8")).slice(-1000);
