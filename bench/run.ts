@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: Airlock's speed, measured against the raw floor, in one run. Starts the test
+ * `npm run bench`: Airlock's speed, measured against the raw floor, in one run, plus a soak of
+ * mixed executions (bench/soak.ts) and the egress figures (bench/egress.ts). Starts the test
  * stack (the real compose stack plus the fake upstream API) unless BENCH_STACK_INFO names a
  * running one, prints a table and writes bench-results/latest.json. Figures only: it asserts
  * nothing.
@@ -13,6 +14,7 @@ import { connect, execute } from "../test/helpers/mcp.ts";
 import { compose, REPO_ROOT, startStack, type StackInfo } from "../test/helpers/stack.ts";
 import { measureEgress, printEgress } from "./egress.ts";
 import { measureFloors } from "./floors.ts";
+import { measureSoak, printSoak } from "./soak.ts";
 import { summarise, table, timed, type Summary } from "./stats.ts";
 
 const run = promisify(execFile);
@@ -146,6 +148,7 @@ async function main() {
     const floors = await measureFloors(sandbox, 30);
     const levels = [];
     for (const clients of [1, 4, 8, 16]) levels.push(await concurrent(stack, clients, 8));
+    const soak = await measureSoak(stack, Number(process.env.BENCH_SOAK_N ?? 10_000), 16);
     const proxy = await proxyCost(client, stack);
     const flood = await serverMemoryDuringFlood(client, stack);
     await client.close();
@@ -153,7 +156,7 @@ async function main() {
     const up = await upToFirstCall(stack);
 
     const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
-    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, proxy, flood, up, egress };
+    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, soak, proxy, flood, up, egress };
     await mkdir(`${REPO_ROOT}/bench-results`, { recursive: true });
     await writeFile(`${REPO_ROOT}/bench-results/latest.json`, JSON.stringify(result, null, 2) + "\n");
 
@@ -173,6 +176,7 @@ async function main() {
       { measure: `server memory growth while code prints 1 GB (MiB; outcome ${flood.outcome})`, value: flood.growthMiB },
       { measure: "docker compose up -> first successful execute_code (ms)", value: up.upToFirstCallMs },
     ]));
+    printSoak(soak);
     printEgress(egress);
     console.log("\nwrote bench-results/latest.json");
   } finally {

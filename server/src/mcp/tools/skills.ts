@@ -12,8 +12,8 @@ import type { SchemaCompiler } from "../../skills/input-schema.ts";
 import { checkArgs, skillProgram } from "../../skills/skill-program.ts";
 import type { SkillEvents } from "../../skills/skill-events.ts";
 import { SkillError, type Provenance, type SkillStore } from "../../skills/skill-store.ts";
-import { executionResultShape, toToolResult, type ExecuteCodeLimits } from "./execute-code.ts";
-import { startProgress } from "../progress.ts";
+import type { ExecuteCodeLimits } from "./execute-code.ts";
+import { executionResultShape, runAsTool } from "../execution-view.ts";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
 
@@ -199,20 +199,11 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
     guarded(async (args: { name: string; args?: Record<string, unknown>; timeout_seconds?: number }, extra) => {
       const skill = await deps.store.get(args.name);
       checkArgs(deps.schemas, skill, args.args ?? {});
-      const timeoutSeconds = args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds;
-      const progress = startProgress(extra, timeoutSeconds);
-      try {
-        const result = await deps.execute({
-          code: skillProgram(skill.name, args.args ?? {}),
-          timeoutSeconds,
-          signal: extra.signal,
-          onOutput: progress.onOutput,
-          caller: { tool: "run_skill", skill: skill.name, session: extra.sessionId, client: server.server.getClientVersion()?.name },
-        });
-        return toToolResult(result);
-      } finally {
-        progress.stop();
-      }
+      return runAsTool(deps.execute, extra, {
+        code: skillProgram(skill.name, args.args ?? {}),
+        timeoutSeconds: args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds,
+        caller: { tool: "run_skill", skill: skill.name, session: extra.sessionId, client: server.server.getClientVersion()?.name },
+      });
     }),
   );
 }
