@@ -55,6 +55,11 @@ export async function serviceMemory(stack: StackInfo): Promise<Record<string, nu
 }
 
 export async function measureSoak(stack: StackInfo, total: number, clients: number) {
+  // "Before" is a warmed-up stack (launcher running, pool filled), so growth means growth.
+  const warm = await connect(stack.mcpUrl, "soak-warm-up");
+  for (let i = 0; i < 20; i++) await execute(warm, KINDS[0]!.code(`warm-${i}`));
+  await warm.close();
+  await new Promise((r) => setTimeout(r, 2000));
   const before = await serviceMemory(stack);
   const plan: Kind[] = [];
   for (let i = 0; plan.length < total; i++) {

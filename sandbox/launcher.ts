@@ -4,13 +4,9 @@
  * (dockerd, containerd, runc) costs ~35 ms of CPU per exec, more than Deno's own start-up; with
  * the launcher it is paid once per connection instead of once per execution.
  *
- * Protocol, newline-delimited JSON both ways (the gateway is the only writer of our stdin):
- *   in   {"op":"run","id":<32 hex>,"hosts":[...]|["*"],"timeoutSeconds":n,"outputLimitBytes":n,"code":"..."}
- *        {"op":"kill","id":...}
- *   out  {"id":...,"ev":"started","egressId":<32 hex>}   the id its proxy requests are filed under
- *        {"id":...,"ev":"out","fd":1|2,"data":<base64>}
- *        {"id":...,"ev":"exit","code":n,"signal":"SIGKILL"|null,"killed":"request"|"backstop"|"output"|"disk"|null}
- *        {"ev":"ready"} once, at start
+ * The protocol (messages both ways, the id and host formats) is defined once in protocol.ts,
+ * which the gateway imports too.
+ *
  * When our stdin closes (the gateway went away) every child is killed and we exit. When we are
  * killed ourselves, each child gets SIGKILL from its parent-death signal; the next launcher kills
  * any that slipped through and removes the scratch folders left behind.
@@ -23,9 +19,8 @@
  * a key only the launcher and the proxy can read: the proxy serves nobody without a current one
  * (proxy/addons/execution_identity.py checks it). The child cannot read its own environment.
  */
-const ID = /^[0-9a-f]{32}$/;
-// "host:port" (Deno's --allow-net narrows each API to its ports), or "*" for open egress.
-const HOST = /^[a-z0-9.-]{1,253}:[0-9]{1,5}$/;
+import { ANY_HOST, isRunRequest, type FromLauncher, type KillReason } from "./protocol.ts";
+
 /** A whole-number setting within bounds, or a stop naming the variable (never NaN, never a guess). */
 function intSetting(name: string, fallback: number, min: number, max: number): number {
   const raw = Deno.env.get(name);
@@ -44,7 +39,7 @@ const PROXY_URL = Deno.env.get("AIRLOCK_PROXY_URL") ?? "";
 const encoder = new TextEncoder();
 const PROXY_CA = Deno.env.get("AIRLOCK_PROXY_CA") ?? "";
 const WARM_PER_KEY = intSetting("AIRLOCK_WARM_EXECUTIONS", 2, 0, 16);
-const MAX_TIMEOUT_SECONDS = intSetting("AIRLOCK_MAX_TIMEOUT_SECONDS", 300, 1, 86400);
+const MAX_TIMEOUT_SECONDS = intSetting("AIRLOCK_MAX_TIMEOUT_SECONDS", 300, 1, 86_400);
 // One execution's share of the scratch tmpfs that all executions share: past it, it is stopped,
 // so it cannot fill the disk under the others. Checked by walking its folder four times a second (no
 // quotas on tmpfs without privileges); a folder of more entries than the walk reads counts as over.
@@ -81,7 +76,7 @@ async function proxyToken(id: string, lifetimeSeconds: number): Promise<string> 
 
 // One writer: lines from concurrent children must never interleave.
 let writing: Promise<void> = Promise.resolve();
-function send(message: Record<string, unknown>): Promise<void> {
+function send(message: FromLauncher): Promise<void> {
   const bytes = encoder.encode(JSON.stringify(message) + "\n");
   writing = writing.then(async () => {
     let off = 0;
@@ -102,13 +97,13 @@ interface Child {
   key: string;
   startedAt: number;
   /** Why we killed it, if we did. */
-  killed: "request" | "backstop" | "output" | "disk" | null;
+  killed: KillReason | null;
 }
 
 function denoArgs(scratch: string, hosts: string[], main: string): string[] {
   // Open egress cannot --deny-net the proxy (Deno checks fetch's own proxy connection against the
   // deny list too); a raw socket to it holds no token, and the proxy answers such a client 407.
-  const net = hosts.length === 0 ? [] : hosts[0] === "*" ? ["--allow-net"] : [`--allow-net=${hosts.join(",")}`];
+  const net = hosts.length === 0 ? [] : hosts[0] === ANY_HOST ? ["--allow-net"] : [`--allow-net=${hosts.join(",")}`];
   return [
     // Unprivileged processes may raise their own OOM score: under memory pressure the kernel
     // then kills an execution, never the launcher that all executions share.
@@ -240,17 +235,11 @@ async function pump(id: string, child: Child, stream: ReadableStream<Uint8Array>
 }
 
 async function run(message: Record<string, unknown>): Promise<void> {
-  const requested = String(message.id ?? "");
-  const hosts = message.hosts as string[];
-  const timeoutSeconds = Number(message.timeoutSeconds);
-  const limit = Number(message.outputLimitBytes);
-  if (
-    !ID.test(requested) || !Array.isArray(hosts) || !hosts.every((h) => h === "*" || HOST.test(h)) ||
-    !(timeoutSeconds >= 1 && timeoutSeconds <= 86400) || !(limit >= 1) || typeof message.code !== "string"
-  ) {
-    await send({ id: requested, ev: "exit", code: 125, signal: null, killed: null, error: "malformed run request" });
+  if (!isRunRequest(message)) {
+    await send({ id: String(message.id ?? ""), ev: "exit", code: 125, signal: null, killed: null, error: "malformed run request" });
     return;
   }
+  const { id: requested, hosts, timeoutSeconds, outputLimitBytes: limit, code } = message;
   const prestarted = await takeWarm(hosts);
   refill(hosts);
   const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested, timeoutSeconds + 30), id: requested };
@@ -258,7 +247,7 @@ async function run(message: Record<string, unknown>): Promise<void> {
   await send({ id: requested, ev: "started", egressId });
   let handedOver = false;
   try {
-    await Deno.writeTextFile(`${child.scratch}/work/main.ts`, message.code);
+    await Deno.writeTextFile(`${child.scratch}/work/main.ts`, code);
     handedOver = true;
     const writer = child.process.stdin.getWriter();
     await writer.write(encoder.encode("go\n"));
@@ -394,7 +383,7 @@ for await (const chunk of Deno.stdin.readable) {
     }
     if (message.op === "run") {
       run(message).catch((err) =>
-        send({ id: message.id, ev: "exit", code: 125, signal: null, killed: null, error: String(err) }),
+        send({ id: String(message.id ?? ""), ev: "exit", code: 125, signal: null, killed: null, error: String(err) }),
       );
     }
     else if (message.op === "kill") kill(String(message.id));

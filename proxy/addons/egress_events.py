@@ -1,7 +1,9 @@
 """One JSON line per egress decision: to stdout, and to the execution's own event file.
 
 Lines carry API and credential *names*, never a value. The per-execution file lets the server
-attach an egress summary to each execute_code result; old files are pruned.
+attach an egress summary to each execute_code result; old files are pruned. The record's fields
+are defined once, in the gateway (server/src/shared/egress-event.ts), which generates
+egress-event.schema.json beside this file; the tests check every record against it.
 """
 import json
 import os
@@ -9,6 +11,7 @@ import re
 import sys
 import time
 
+# The execution id's form (EXECUTION_ID in sandbox/protocol.ts).
 EXEC_ID = re.compile(r"^[0-9a-f]{32}$")
 # Read by the gateway (server/src/config/proxy-status.ts): one definition of the name each side.
 STATUS_FILE = "proxy-status.json"

@@ -13,6 +13,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "addons"))
 
 import airlock_egress  # noqa: E402
 import execution_identity  # noqa: E402
+import jsonschema  # noqa: E402
+
+with open(os.path.join(os.path.dirname(__file__), "..", "addons", "egress-event.schema.json"), encoding="utf-8") as fh:
+    EVENT_VALIDATOR = jsonschema.Draft202012Validator(json.load(fh))
 
 SECRET = "sk_test_51HqLyjWDarjtT1zdp7dc"
 OTHER_SECRET = "ghp_0123456789abcdefABCDEF"
@@ -112,6 +116,10 @@ def addon(apis_dir, tmp_path):
         instance.tctx = tctx
         instance.events_path = events
         yield instance
+    # Every record a test made the addon write must fit the contract the gateway reads them with.
+    for path in events.glob("*.jsonl"):
+        for line in path.read_text().splitlines():
+            EVENT_VALIDATOR.validate(json.loads(line))
 
 
 def flow_to(host, path="/v1/x", method="GET", headers=(), content=b"", port=443, scheme="https", sni=None,

@@ -9,7 +9,7 @@ import { createAuditLog } from "./audit/audit-log.ts";
 import { closeInterrupted } from "./audit/interrupted.ts";
 import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
-import { SANDBOX_ALIAS } from "./docker-filter/policy.ts";
+import { SANDBOX_ALIAS } from "./shared/filter-contract.ts";
 import { createEgressReader } from "./executor/egress-summary.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";

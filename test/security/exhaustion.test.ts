@@ -5,6 +5,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
+import { compose } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 
@@ -23,15 +24,23 @@ describe("resource exhaustion", { timeout: 120_000 }, () => {
   }
 
   it("should stop a thousand Workers at the process limit", async () => {
-    const result = await execute(
-      client,
-      `const ws = []; for (let i = 0; i < 1000; i++) ws.push(new Worker("data:text/javascript,setInterval(()=>{},1000)", { type: "module" }));
-       console.log("spawned", ws.length);`,
-      20,
-    );
-    expect(result.outcome).not.toBe("success");
-    expect(result.message).toMatch(/limit|timed out/);
-    await expectNextWorks();
+    // Each Worker is a thread and ~8 MiB: under this stack's 512 MiB the memory limit would stop
+    // them first. With 40 pids (the idle sandbox uses ~15) the thread limit is reached at ~20
+    // Workers, well within memory, so this attacks the pids limit and nothing else.
+    await compose(stack, ["up", "-d", "--wait", "--no-deps", "sandbox"], { AIRLOCK_SANDBOX_PIDS: "40" });
+    try {
+      const result = await execute(
+        client,
+        `const ws = []; for (let i = 0; i < 1000; i++) ws.push(new Worker("data:text/javascript,setInterval(()=>{},1000)", { type: "module" }));
+         console.log("spawned", ws.length);`,
+        20,
+      );
+      expect(result.outcome).toBe("process_limit");
+      expect(result.message).toMatch(/process\/thread limit was reached/);
+      await expectNextWorks();
+    } finally {
+      await compose(stack, ["up", "-d", "--wait", "--no-deps", "sandbox"]);
+    }
   });
 
   it("should stop a disk fill at the execution's share of the scratch disk", async () => {

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { parseEnv } from "../shared/parse-env.ts";
+import { LAUNCHER_PATH, SANDBOX_USER } from "../../../sandbox/protocol.ts";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -19,7 +20,7 @@ const settingsSchema = z.object({
   AIRLOCK_MAX_TIMEOUT_SECONDS: int(1, 3600).default(300),
   AIRLOCK_OUTPUT_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   AIRLOCK_MAX_CODE_BYTES: int(1, 8 * 1024 * 1024).default(512 * 1024),
-  AIRLOCK_SANDBOX_LAUNCHER: z.string().default("/opt/airlock/launch"),
+  AIRLOCK_SANDBOX_LAUNCHER: z.string().default(LAUNCHER_PATH),
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
   AIRLOCK_BIND_ADDRESS: z.string().default("127.0.0.1"),
   AIRLOCK_AUTH_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
@@ -35,7 +36,7 @@ const settingsSchema = z.object({
   AIRLOCK_SKILL_MAX_BYTES: int(1024, 4 * 1024 * 1024).default(256 * 1024),
   AIRLOCK_SKILLS_STORE_MAX_BYTES: int(64 * 1024, 10 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   AIRLOCK_OPEN_EGRESS: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
-  AIRLOCK_SANDBOX_USER: z.string().default("10001:10001"),
+  AIRLOCK_SANDBOX_USER: z.string().default(SANDBOX_USER),
 });
 
 export interface Settings {

@@ -2,14 +2,20 @@
  * @module The docker-socket filter's HTTP front: reads each request, asks the policy, and forwards
  * only what the policy allowed, rebuilt from the decision (canonical path, re-serialised body,
  * a fixed header set). The client's own bytes never reach the daemon.
+ *
+ * One way out for every refusal: a FilterError thrown anywhere reaches `refuse`, which logs the
+ * method, path, status and reason and answers the client. Anything else thrown is a fault of the
+ * filter or the daemon and is logged and answered as exactly that.
  */
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { decide, type Decision, type FilterRequest } from "./policy.ts";
 import type { ExecRules } from "./exec-body.ts";
 import type { KnownExecs } from "./known-execs.ts";
-import type { LocateSandbox, StackStatus } from "./sandbox-locator.ts";
+import type { LocateSandbox } from "./sandbox-locator.ts";
+import type { StackStatus } from "../shared/filter-contract.ts";
 import { relayUpgrade } from "./relay-upgrade.ts";
+import { DaemonError, FilterError } from "./filter-errors.ts";
 import { FILTER_KEY_HEADER, keyMatches } from "../shared/filter-key.ts";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -25,37 +31,41 @@ export interface FilterDeps {
   key: string;
 }
 
+
 /** The first check of every request, status endpoint included: only the gateway may ask. */
 function requireGateway(deps: FilterDeps, req: http.IncomingMessage): void {
   if (!keyMatches(req.headers[FILTER_KEY_HEADER], deps.key)) {
-    deps.log({ decision: "deny", method: req.method, path: req.url, reason: "not the gateway (no valid filter key)", peer: req.socket.remoteAddress });
-    throw new FilterError(401, "airlock docker filter: only the gateway may use this endpoint");
+    throw new FilterError(401, "only the gateway may use this endpoint (no valid filter key)");
   }
 }
 
-/** The filter's own status endpoint: answered here from the filter's look-ups, never forwarded. */
-export const STATUS_PATH = "/_airlock/status";
-
-class FilterError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
+/** Where every failure of a request ends: logged with what was asked, then answered. */
+function answerFailure(deps: FilterDeps, req: http.IncomingMessage, err: unknown, answer: (status: number, message: string) => void): void {
+  const base = { method: req.method, path: req.url, peer: req.socket.remoteAddress };
+  if (err instanceof FilterError) {
+    deps.log({ decision: "deny", ...base, status: err.status, reason: err.message });
+    answer(err.status, `airlock docker filter: ${err.message}`);
+  } else if (err instanceof DaemonError) {
+    deps.log({ level: "error", event: "daemon-failed", ...base, status: err.status, message: err.message });
+    answer(err.status, `airlock docker filter: the docker daemon failed: ${err.message}`);
+  } else {
+    deps.log({ level: "error", event: "filter-failed", ...base, message: String((err as Error)?.stack ?? err) });
+    answer(500, "airlock docker filter: internal error (see the filter's log)");
   }
 }
 
 export function createFilterServer(deps: FilterDeps): http.Server {
   const server = http.createServer((req, res) => {
-    handleRequest(deps, req, res).catch((err: unknown) => sendError(res, err));
+    handleRequest(deps, req, res).catch((err: unknown) => answerFailure(deps, req, err, (status, message) => sendError(res, status, message)));
   });
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    handleUpgrade(deps, req, socket, head).catch((err: unknown) => {
-      const status = err instanceof FilterError ? err.status : 502;
-      const message = err instanceof FilterError ? err.message : "docker daemon unreachable";
-      writeRawError(socket, status, message);
-    });
+    handleUpgrade(deps, req, socket, head).catch((err: unknown) =>
+      answerFailure(deps, req, err, (status, message) => writeRawError(socket, status, message)),
+    );
   });
-  server.on("clientError", (_err, socket) => {
+  server.on("clientError", (err, socket) => {
+    // Not even an HTTP request: nothing to judge, but still logged.
+    deps.log({ decision: "deny", status: 400, reason: `malformed HTTP request: ${(err as NodeJS.ErrnoException).code ?? err.message}` });
     socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
   return server;
@@ -63,20 +73,13 @@ export function createFilterServer(deps: FilterDeps): http.Server {
 
 function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true } {
   const decision = decide(req, deps.rules, (id) => deps.known.has(id));
-  if (!decision.allow) {
-    deps.log({ decision: "deny", method: req.method, path: req.target, reason: decision.reason });
-    throw new FilterError(403, `airlock docker filter: ${decision.reason}`);
-  }
+  if (!decision.allow) throw new FilterError(403, decision.reason);
   deps.log({ decision: "allow", method: req.method, action: decision.action, path: decision.path });
   return decision;
 }
 
 async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   requireGateway(deps, req);
-  if (req.method === "GET" && req.url === STATUS_PATH) {
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
-    return;
-  }
   const body = await readBody(req, MAX_BODY_BYTES);
   const decision = judge(deps, {
     method: req.method ?? "",
@@ -86,9 +89,13 @@ async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: h
     upgrade: false,
   });
 
+  if (decision.action === "status") {
+    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
+    return;
+  }
   if (decision.action === "exec-create") {
     const sandboxId = await deps.locateSandbox();
-    if (!sandboxId) throw new FilterError(503, "airlock docker filter: the sandbox container is not running");
+    if (!sandboxId) throw new FilterError(503, "the sandbox container is not running");
     const upstream = await forward(deps.socketPath, "POST", `/containers/${sandboxId}/exec`, decision.body);
     const text = await readBody(upstream, MAX_BODY_BYTES);
     if (upstream.statusCode === 201) deps.known.add((JSON.parse(text) as { Id: string }).Id);
@@ -117,7 +124,7 @@ async function handleUpgrade(deps: FilterDeps, req: http.IncomingMessage, client
     contentType: req.headers["content-type"],
     upgrade: true,
   });
-  if (decision.action !== "exec-start") throw new FilterError(403, "airlock docker filter: only exec start may be upgraded");
+  if (decision.action !== "exec-start") throw new FilterError(403, "only exec start may be upgraded");
   await relayUpgrade({ socketPath: deps.socketPath, path: decision.path, body: decision.body, client });
 }
 
@@ -129,7 +136,7 @@ function forward(socketPath: string, method: string, path: string, body: string 
       headers["Content-Length"] = String(Buffer.byteLength(body));
     }
     const req = http.request({ socketPath, method, path, headers }, resolve);
-    req.on("error", reject);
+    req.on("error", (err: NodeJS.ErrnoException) => reject(new DaemonError(`${method} ${path}: ${err.code ?? err.message}`)));
     req.end(body);
   });
 }
@@ -148,7 +155,7 @@ function readBody(stream: NodeJS.ReadableStream, limit: number): Promise<string>
     stream.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new FilterError(413, "airlock docker filter: body too large"));
+        reject(new FilterError(413, "body too large"));
         return;
       }
       chunks.push(chunk);
@@ -164,7 +171,7 @@ function readExactly(socket: Duplex, head: Buffer, length: number): Promise<stri
     let buffered = head;
     const check = (): boolean => {
       if (buffered.length > length) {
-        reject(new FilterError(403, "airlock docker filter: data sent before the upgrade completed"));
+        reject(new FilterError(403, "data sent before the upgrade completed"));
         return true;
       }
       if (buffered.length === length) {
@@ -174,7 +181,7 @@ function readExactly(socket: Duplex, head: Buffer, length: number): Promise<stri
       return false;
     };
     if (check()) return;
-    const timer = setTimeout(() => finish(new FilterError(408, "airlock docker filter: body timed out")), 5000);
+    const timer = setTimeout(() => finish(new FilterError(408, "body timed out")), 5000);
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       if (check()) finish();
@@ -189,9 +196,7 @@ function readExactly(socket: Duplex, head: Buffer, length: number): Promise<stri
   });
 }
 
-function sendError(res: http.ServerResponse, err: unknown): void {
-  const status = err instanceof FilterError ? err.status : 502;
-  const message = err instanceof FilterError ? err.message : "airlock docker filter: docker daemon unreachable";
+function sendError(res: http.ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -5,13 +5,14 @@
  */
 import { z } from "zod";
 import { parseEnv } from "../shared/parse-env.ts";
+import { LAUNCHER_PATH, SANDBOX_USER } from "../../../sandbox/protocol.ts";
 
 const schema = z.object({
   AIRLOCK_DOCKER_SOCKET: z.string().min(1).default("/var/run/docker.sock"),
   AIRLOCK_FILTER_PORT: z.coerce.number().int().min(1).max(65535).default(2375),
   AIRLOCK_SANDBOX_SERVICE: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/).default("sandbox"),
-  AIRLOCK_SANDBOX_LAUNCHER: z.string().regex(/^\/[^\0\s]+$/).default("/opt/airlock/launch"),
-  AIRLOCK_SANDBOX_USER: z.string().regex(/^\d+:\d+$/, { message: "must be uid:gid" }).default("10001:10001"),
+  AIRLOCK_SANDBOX_LAUNCHER: z.string().regex(/^\/[^\0\s]+$/).default(LAUNCHER_PATH),
+  AIRLOCK_SANDBOX_USER: z.string().regex(/^\d+:\d+$/, { message: "must be uid:gid" }).default(SANDBOX_USER),
   AIRLOCK_FILTER_KEY_FILE: z.string().min(1).default("/run/airlock-filter/key"),
   AIRLOCK_COMPOSE_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).optional(),
 });

@@ -6,7 +6,9 @@ import { ensureFilterKey } from "../shared/filter-key.ts";
 import { createFilterServer } from "./filter-server.ts";
 import { parseFilterSettings, type FilterSettings } from "./filter-settings.ts";
 import { createKnownExecs } from "./known-execs.ts";
-import { createSandboxLocator, createStatusReader, ownComposeProject } from "./sandbox-locator.ts";
+import { ownComposeProject } from "./compose-services.ts";
+import { createSandboxLocator } from "./sandbox-locator.ts";
+import { createStatusReader } from "./status-reader.ts";
 
 const log = (entry: Record<string, unknown>) =>
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), component: "docker-filter", ...entry }) + "\n");

@@ -1,7 +1,8 @@
 /**
  * @module The docker-socket filter's whole decision. A pure function from a request to allow or
- * deny: exec create on the sandbox, exec start and inspect of execs this filter created, and
- * nothing else. Every branch that is not an explicit allow is a deny with a reason.
+ * deny: exec create on the sandbox, exec start and inspect of execs this filter created, the
+ * filter's own status (answered by the filter, never forwarded), and nothing else. Every branch
+ * that is not an explicit allow is a deny with a reason.
  */
 import { normalizeTarget } from "./normalize-path.ts";
 import {
@@ -11,9 +12,8 @@ import {
   execStartSchema,
   type ExecRules,
 } from "./exec-body.ts";
+import { SANDBOX_ALIAS, STATUS_PATH } from "../shared/filter-contract.ts";
 
-/** The logical container name the server uses; the filter maps it to the real sandbox container. */
-export const SANDBOX_ALIAS = "sandbox";
 
 export interface FilterRequest {
   method: string;
@@ -29,6 +29,7 @@ export type Decision =
   | { allow: true; action: "exec-create"; path: string; body: string }
   | { allow: true; action: "exec-start"; execId: string; path: string; body: string }
   | { allow: true; action: "exec-inspect"; execId: string; path: string }
+  | { allow: true; action: "status"; path: string }
   | { allow: false; reason: string };
 
 const EXEC_ID = /^[0-9a-f]{64}$/;
@@ -59,6 +60,11 @@ export function decide(req: FilterRequest, rules: ExecRules, knownExec: (id: str
   if (!target.ok) return deny(target.reason);
   if (target.hasQuery) return deny("query strings are not allowed");
   const parts = target.path.split("/").slice(1);
+
+  if (target.path === STATUS_PATH) {
+    if (req.method !== "GET" || req.upgrade || req.body !== "") return deny("the status endpoint takes a plain GET");
+    return { allow: true, action: "status", path: STATUS_PATH };
+  }
 
   if (req.method === "POST" && parts.length === 3 && parts[0] === "containers" && parts[2] === "exec") {
     if (parts[1] !== SANDBOX_ALIAS) return deny(`exec is only allowed on the '${SANDBOX_ALIAS}' container`);

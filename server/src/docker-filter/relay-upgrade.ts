@@ -2,10 +2,12 @@
  * @module Relays a hijacked exec start. The filter writes its own request to the daemon and only
  * joins the two sockets after the daemon answered `101`: from then on the daemon treats the
  * connection as that exec's stdin/stdout, so it can never carry a further API request. Any other
- * answer is turned into an error and both sockets are closed, never left as an open pipe.
+ * answer rejects (the filter's failure path answers the client) and the daemon's socket is
+ * closed, never left as an open pipe.
  */
 import net from "node:net";
 import type { Duplex } from "node:stream";
+import { DaemonError } from "./filter-errors.ts";
 
 export interface UpgradeRequest {
   socketPath: string;
@@ -24,7 +26,7 @@ export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest)
       daemon.destroy();
       reject(err);
     };
-    daemon.on("error", fail);
+    daemon.on("error", (err: NodeJS.ErrnoException) => fail(new DaemonError(`exec start: ${err.code ?? err.message}`)));
     daemon.on("connect", () => {
       daemon.write(
         `POST ${path} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
@@ -35,21 +37,15 @@ export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest)
       head = Buffer.concat([head, chunk]);
       const end = head.indexOf("\r\n\r\n");
       if (end === -1) {
-        if (head.length > MAX_RESPONSE_HEAD) fail(new Error("daemon response head too large"));
+        if (head.length > MAX_RESPONSE_HEAD) fail(new DaemonError("exec start: response head too large"));
         return;
       }
       daemon.off("data", onData);
-      daemon.off("error", fail);
+      daemon.removeAllListeners("error");
       const statusLine = head.subarray(0, head.indexOf("\r\n")).toString("latin1");
       if (!/^HTTP\/1\.[01] 101 /.test(statusLine)) {
-        daemon.destroy();
-        const status = Number(statusLine.split(" ")[1]) || 502;
-        const message = JSON.stringify({ message: `docker refused exec start: ${statusLine}` });
-        client.end(
-          `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(message)}` +
-            `\r\nConnection: close\r\n\r\n${message}`,
-        );
-        resolve();
+        const status = Number(statusLine.split(" ")[1]);
+        fail(new DaemonError(`exec start refused: ${statusLine.slice(0, 200)}`, status >= 400 && status <= 599 ? status : 502));
         return;
       }
       client.write(head);

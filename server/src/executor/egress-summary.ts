@@ -4,24 +4,13 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import { EXECUTION_ID } from "../../../sandbox/protocol.ts";
+import { egressEventSchema, REFUSALS, type EgressDecision, type EgressEvent } from "../shared/egress-event.ts";
 
 const MAX_LISTED = 100;
 
-const eventSchema = z.object({
-  decision: z.string(),
-  api: z.string().nullable().optional(),
-  method: z.string().optional(),
-  host: z.string().optional(),
-  path: z.string().optional(),
-  status: z.number().optional(),
-  credentials: z.array(z.string()).optional(),
-  reason: z.string().optional(),
-  restricted: z.string().optional(),
-});
-
 export interface EgressRequest {
-  decision: string;
+  decision: EgressDecision;
   method?: string;
   host?: string;
   path?: string;
@@ -45,7 +34,7 @@ export type ReadEgress = (executionId: string) => Promise<EgressSummary>;
 
 export function createEgressReader(eventsDir: string | undefined): ReadEgress {
   return async (executionId) => {
-    if (!eventsDir || !/^[0-9a-f]{32}$/.test(executionId)) return EMPTY_EGRESS;
+    if (!eventsDir || !EXECUTION_ID.test(executionId)) return EMPTY_EGRESS;
     let text: string;
     try {
       text = await readFile(path.join(eventsDir, `${executionId}.jsonl`), "utf8");
@@ -60,19 +49,21 @@ export function summarise(text: string): EgressSummary {
   const summary: EgressSummary = { requests: [], denied: 0, omitted: 0 };
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
-    let parsed: z.infer<typeof eventSchema>;
+    let parsed: EgressEvent;
     try {
-      parsed = eventSchema.parse(JSON.parse(line));
+      parsed = egressEventSchema.parse(JSON.parse(line));
     } catch {
       continue;
     }
     if (parsed.decision === "config-invalid") continue;
-    if (["deny", "restrict", "block"].includes(parsed.decision)) summary.denied++;
+    if (REFUSALS.has(parsed.decision)) summary.denied++;
     if (summary.requests.length >= MAX_LISTED) {
       summary.omitted++;
       continue;
     }
-    const { restricted, ...entry } = parsed;
+    const { decision, api, method, host, path, status, credentials, reason, restricted } = parsed;
+    const entry: EgressRequest = { decision, api, method, host, path, status, credentials, reason };
+    for (const key of Object.keys(entry) as Array<keyof EgressRequest>) if (entry[key] === undefined) delete entry[key];
     summary.requests.push(restricted ? { ...entry, reason: `${restricted} is restricted` } : entry);
   }
   return summary;

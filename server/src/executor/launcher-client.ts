@@ -8,6 +8,7 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import { createDemuxer } from "./demux.ts";
+import type { FromLauncher, KillReason, RunRequest, ToLauncher } from "../../../sandbox/protocol.ts";
 
 export interface LauncherTarget {
   docker: Docker;
@@ -19,16 +20,10 @@ export interface LauncherTarget {
 export type LauncherEvent =
   | { ev: "started"; egressId: string }
   | { ev: "out"; fd: 1 | 2; data: Buffer }
-  | { ev: "exit"; code: number; signal: string | null; killed: "request" | "backstop" | "output" | "disk" | null; error?: string }
+  | { ev: "exit"; code: number; signal: string | null; killed: KillReason | null; error?: string }
   | { ev: "lost"; reason: string };
 
-export interface RunMessage {
-  id: string;
-  hosts: string[];
-  timeoutSeconds: number;
-  outputLimitBytes: number;
-  code: string;
-}
+export type RunMessage = RunRequest;
 
 export interface Launcher {
   /** Sends a run; events for it go to `onEvent` until "exit" or "lost". */
@@ -96,20 +91,20 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
   }
 
   function dispatch(line: string, ready: () => void): void {
-    let message: { id?: string; ev?: string; fd?: number; data?: string; code?: number; signal?: string | null; killed?: never; egressId?: string; error?: string };
+    let message: FromLauncher;
     try {
-      message = JSON.parse(line);
+      message = JSON.parse(line) as FromLauncher;
     } catch {
       log({ level: "warn", event: "launcher-bad-line", line: line.slice(0, 200) });
       return;
     }
     if (message.ev === "ready") return ready();
-    const listener = message.id ? listeners.get(message.id) : undefined;
+    const listener = listeners.get(message.id);
     if (!listener) return;
     if (message.ev === "out") listener({ ev: "out", fd: message.fd === 2 ? 2 : 1, data: Buffer.from(message.data ?? "", "base64") });
-    else if (message.ev === "started") listener({ ev: "started", egressId: message.egressId ?? message.id! });
+    else if (message.ev === "started") listener({ ev: "started", egressId: message.egressId ?? message.id });
     else if (message.ev === "exit") {
-      listeners.delete(message.id!);
+      listeners.delete(message.id);
       listener({ ev: "exit", code: message.code ?? 125, signal: message.signal ?? null, killed: message.killed ?? null, error: message.error });
     }
   }
@@ -137,10 +132,10 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
     async run(message, onEvent, deadline, signal) {
       const c = await connection(deadline, signal);
       listeners.set(message.id, onEvent);
-      c.stream.write(JSON.stringify({ op: "run", ...message }) + "\n");
+      c.stream.write(JSON.stringify({ op: "run", ...message } satisfies ToLauncher) + "\n");
     },
     kill(id) {
-      void current?.then((c) => c.alive && c.stream.write(JSON.stringify({ op: "kill", id }) + "\n")).catch(() => {});
+      void current?.then((c) => c.alive && c.stream.write(JSON.stringify({ op: "kill", id } satisfies ToLauncher) + "\n")).catch(() => {});
     },
     close() {
       closed = true;
