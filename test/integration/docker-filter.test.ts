@@ -69,8 +69,11 @@ describe("docker-socket filter, attacked from the server container", { timeout: 
 
   it("should log every denial with its reason", async () => {
     await fromServer("GET", "/version");
+    await fromServer("POST", "/containers/sandbox/exec", "x".repeat(70_000)); // refused before the policy: too large
     const out = await compose(stack, ["logs", "--no-log-prefix", "docker-filter"]);
-    expect(out).toMatch(/"decision":"deny","method":"GET","path":"\/version","reason":"endpoint is not on the allowlist"/);
+    const denials = out.split("\n").filter((l) => l.includes('"decision":"deny"')).map((l) => JSON.parse(l.slice(l.indexOf("{"))));
+    expect(denials).toContainEqual(expect.objectContaining({ method: "GET", path: "/version", status: 403, reason: "endpoint is not on the allowlist" }));
+    expect(denials).toContainEqual(expect.objectContaining({ method: "POST", path: "/containers/sandbox/exec", status: 413, reason: "body too large" }));
   });
 
   it("should not expose the Docker socket in the server or sandbox containers", async () => {

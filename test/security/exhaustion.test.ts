@@ -35,7 +35,7 @@ describe("resource exhaustion", { timeout: 120_000 }, () => {
          console.log("spawned", ws.length);`,
         20,
       );
-      expect(result.outcome).toBe("process_limit");
+      expect(result.outcome, result.text).toBe("process_limit");
       expect(result.message).toMatch(/process\/thread limit was reached/);
       await expectNextWorks();
     } finally {

@@ -74,7 +74,8 @@ export function createFilterServer(deps: FilterDeps): http.Server {
 function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true } {
   const decision = decide(req, deps.rules, (id) => deps.known.has(id));
   if (!decision.allow) throw new FilterError(403, decision.reason);
-  deps.log({ decision: "allow", method: req.method, action: decision.action, path: decision.path });
+  // The status endpoint is polled every few seconds by health checks: its allows are not news.
+  if (decision.action !== "status") deps.log({ decision: "allow", method: req.method, action: decision.action, path: decision.path });
   return decision;
 }
 

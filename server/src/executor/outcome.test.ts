@@ -17,6 +17,10 @@ describe("classify", () => {
     [exit({ code: 153, signal: "SIGXFSZ" }), "", "file_size_limit"],
     [exit({ code: 1 }), "No space left on device (os error 28)", "disk_limit"],
     [exit({ code: 134, signal: "SIGABRT" }), "failed to spawn thread", "process_limit"],
+    [exit({ code: 1 }), "error: Uncaught (in promise) WouldBlock: Resource temporarily unavailable (os error 11)\n    at createWorker (ext:runtime/11_workers.js:1:1287)", "process_limit"],
+    [exit({ code: 1 }), 'error: Uncaught (in promise) WouldBlock: Resource temporarily unavailable (os error 11)\nws.push(new Worker("data:"));\n        ^\n    at createWorker (ext:runtime/11_workers.js:1:1287)', "process_limit"],
+    // The same error from the code's own I/O is the code's error.
+    [exit({ code: 1 }), "error: Uncaught WouldBlock: Resource temporarily unavailable (os error 11)\n    at readSync (ext:deno_io/12_io.js:1:1)", "error"],
     [exit({ code: 125, error: "malformed run request" }), "", "sandbox_error"],
   ])("should classify %j with stderr %j as %s", (report, stderr, outcome) => {
     expect(classify(report, stderr).outcome).toBe(outcome);

@@ -14,6 +14,9 @@ export interface ExitReport {
 }
 
 const V8_OOM = /out of memory|heap limit|Allocation failed/i;
+// What Deno throws when `new Worker` cannot get a thread (EAGAIN at the pids limit), uncaught.
+// Deno may quote the offending source line (and a caret) between the error and its stack.
+const NO_THREAD = /Uncaught (?:\(in promise\) )?WouldBlock: Resource temporarily unavailable \(os error 11\)\n(?:.*\n){0,2}?\s+at createWorker /;
 
 export function classify(exit: ExitReport, stderr: string): { outcome: Outcome; message?: string } {
   if (exit.error) return { outcome: "sandbox_error", message: `the sandbox launcher refused the run: ${exit.error}` };
@@ -39,6 +42,9 @@ export function classify(exit: ExitReport, stderr: string): { outcome: Outcome; 
   }
   if (/Resource temporarily unavailable|failed to spawn thread|Cannot allocate|pthread_create/i.test(stderr) && signalled) {
     return { outcome: "process_limit", message: `exited with code ${exit.code}: the sandbox's process/thread limit was reached` };
+  }
+  if (NO_THREAD.test(stderr.slice(-4096))) {
+    return { outcome: "process_limit", message: `exited with code ${exit.code}: new Worker got no thread: the sandbox's process/thread limit was reached` };
   }
   return { outcome: "error", message: exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}` };
 }
