@@ -145,3 +145,13 @@ def test_publishes_which_apis_failed_to_load_and_why(apis_dir, tmp_path, monkeyp
         "file": str(apis_dir / "tracker" / "config.json"), "field": "credentials.TRACKER_TOKEN.value",
         "message": "proxy environment variable TRACKER_SECRET is not set", "keptLastGood": False,
     }]
+
+
+def test_records_the_url_override_headers_it_stripped(addon):
+    # A refusal decided after stripping carries the list; the record must still fit the contract
+    # the gateway reads it with (the addon fixture checks every record against the schema).
+    flow = flow_to("api.pay.test", method="DELETE", headers=[("X-Original-URL", "/admin")])
+    run(addon.request, flow)
+    assert flow.response.status_code == 403
+    entry = json.loads((addon.events_path / f"{EXEC}.jsonl").read_text())
+    assert entry["decision"] == "restrict" and entry["stripped"] == ["X-Original-URL"]

@@ -52,8 +52,10 @@ export function summarise(text: string): EgressSummary {
     let parsed: EgressEvent;
     try {
       parsed = egressEventSchema.parse(JSON.parse(line));
-    } catch {
-      continue;
+    } catch (err) {
+      // Never dropped in silence: a record that breaks the contract shows in the summary.
+      const why = err instanceof SyntaxError ? "not JSON" : (err as { issues?: Array<{ message: string; path: PropertyKey[] }> }).issues?.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      parsed = { time: 0, component: "proxy", decision: "error", reason: `the gateway cannot read this egress record (${why ?? "invalid"})` };
     }
     if (parsed.decision === "config-invalid") continue;
     if (REFUSALS.has(parsed.decision)) summary.denied++;

@@ -42,6 +42,7 @@ export const egressEventSchema = z
     scrubbed: z.number().int().optional().describe("Credential values turned back into names in the response"),
     reason: z.string().optional(),
     restricted: z.string().optional().describe("The restricted method that was refused"),
+    stripped: z.array(z.string()).optional().describe("URL-override headers taken out of the request"),
     hook: z.string().optional().describe("The proxy hook that failed (decision error)"),
     peer: z.string().nullable().optional().describe("Who asked without an execution identity"),
     file: z.string().optional(),
