@@ -1,5 +1,6 @@
 """Who may use the proxy, and where a request may go: identity, Host/SNI binding, ports, open egress."""
 import base64
+import json
 import time
 
 import pytest
@@ -283,6 +284,8 @@ def test_an_exception_in_the_request_hook_refuses_the_flow(addon, monkeypatch):
     flow = flow_to("api.pay.test", headers=[("Authorization", "Bearer PAY_API_TOKEN")])
     run(addon.request, flow)
     assert flow.response.status_code == 502 and not injected(flow)
+    entry = json.loads((addon.events_path / f"{EXEC}.jsonl").read_text())
+    assert (entry["decision"], entry["hook"]) == ("error", "request") and "ZeroDivisionError" in entry["reason"]
 
 
 def test_an_exception_in_the_response_headers_hook_blocks_the_response(addon, monkeypatch):
