@@ -56,7 +56,7 @@ describe("docker-socket filter, attacked from the server container", { timeout: 
     expect(result.status).toBe(403);
   });
 
-  it("should allow the exact runner exec and let only its creator's id be inspected", async () => {
+  it("should allow the exact launcher exec and let only its creator's id be inspected", async () => {
     const created = await fromServer("POST", "/containers/sandbox/exec", goodExec);
     expect(created.status).toBe(201);
     const id = (JSON.parse(created.body) as { Id: string }).Id;
