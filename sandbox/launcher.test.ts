@@ -2,7 +2,7 @@
 // a real launcher process, real child Deno processes, no network.
 import { assert, assertEquals } from "./assert.ts";
 
-type Message = { id?: string; ev: string; fd?: number; data?: string; code?: number; signal?: string | null; killed?: string | null; error?: string };
+type Message = { id?: string; ev: string; fd?: number; data?: string; code?: number; signal?: string | null; killed?: string | null; error?: string; reason?: string | null };
 
 class LauncherProcess {
   #child: Deno.ChildProcess;
@@ -250,4 +250,23 @@ Deno.test("stops an execution that takes more than its share of the scratch disk
   const fine = await l.until((m) => m.id === id(13) && m.ev === "exit");
   assertEquals([fine.code, fine.killed], [0, null]);
   await l.close();
+});
+
+// Run on its own (npm run test:sandbox does), with a tmpfs mounted at /tmp/exec.pinned/work/m:
+// Docker makes that folder root's and the mount point cannot be removed, so the sweep fails.
+Deno.test({
+  name: "refuses new runs while a scratch folder cannot be removed, and says why",
+  ignore: !Deno.env.get("AIRLOCK_TEST_PINNED_SCRATCH"),
+  fn: async () => {
+    const l = new LauncherProcess();
+    const fault = await l.until((m) => m.ev === "fault");
+    assert(fault.reason?.includes("/tmp/exec.pinned"), `fault: ${fault.reason}`);
+    await l.until((m) => m.ev === "ready");
+    await l.send(run(20, 'console.log("must not run")'));
+    const exit = await l.until((m) => m.id === id(20) && m.ev === "exit");
+    assertEquals(exit.code, 125);
+    assert(exit.error?.includes("docker compose restart sandbox"), `error: ${exit.error}`);
+    assertEquals(l.output(id(20)), "");
+    await l.close();
+  },
 });

@@ -240,6 +240,13 @@ async function run(message: Record<string, unknown>): Promise<void> {
     return;
   }
   const { id: requested, hosts, timeoutSeconds, outputLimitBytes: limit, code } = message;
+  const unclean = uncleaned.size ? await stillUncleaned() : undefined;
+  if (unclean) {
+    const error = `the sandbox cannot clean up after an earlier execution (${unclean}), so it runs nothing new; ` +
+      "the operator must restart it: docker compose restart sandbox";
+    await send({ id: requested, ev: "exit", code: 125, signal: null, killed: null, error });
+    return;
+  }
   const prestarted = await takeWarm(hosts);
   refill(hosts);
   const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested, timeoutSeconds + 30), id: requested };
@@ -314,6 +321,34 @@ async function overQuota(dir: string): Promise<boolean> {
   }
 }
 
+// Folders that could not be removed, with why. While any is left the scratch disk is not known
+// to be clean (nor the next execution's view of it), so new runs are refused, saying so.
+const uncleaned = new Map<string, string>();
+let faultReported = false;
+
+function cleanupFailed(dir: string, err: unknown): void {
+  uncleaned.set(dir, String(err));
+  console.error(`launcher: cannot remove scratch folder ${dir}: ${err}`);
+  if (!faultReported) {
+    faultReported = true;
+    void send({ ev: "fault", reason: `cannot remove scratch folder ${dir}: ${err}` });
+  }
+}
+
+/** Tries the folders that could not be removed again: what still fails, if anything. */
+async function stillUncleaned(): Promise<string | undefined> {
+  for (const dir of [...uncleaned.keys()]) {
+    uncleaned.delete(dir);
+    await removeScratch(dir);
+  }
+  if (uncleaned.size === 0 && faultReported) {
+    faultReported = false;
+    await send({ ev: "fault", reason: null });
+  }
+  const [first] = uncleaned;
+  return first ? `${first[0]}: ${first[1]}` : undefined;
+}
+
 /** Removes an execution's scratch folder whatever the code did to its permissions: the folder
  *  and all in it belong to our uid, so we can always give ourselves write access back first. */
 async function removeScratch(dir: string): Promise<void> {
@@ -333,8 +368,9 @@ async function removeScratch(dir: string): Promise<void> {
   try {
     await Deno.remove(dir, { recursive: true });
   } catch (err) {
-    // Never silent: the gateway logs it (and the next launcher's sweep tries again).
-    console.error(`launcher: cannot remove scratch folder ${dir}: ${err}`);
+    // Never silent: a fault the gateway shows in /health, and new runs are refused until a retry
+    // (before each run) or the next launcher's sweep succeeds.
+    cleanupFailed(dir, err);
   }
 }
 

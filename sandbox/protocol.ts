@@ -7,7 +7,8 @@
  * the gateway image) both load this same file.
  *
  *   to the launcher    {"op":"run", ...RunRequest}  {"op":"kill","id":...}
- *   from the launcher  {"ev":"ready"} once, at start; then per execution
+ *   from the launcher  {"ev":"ready"} once, at start; {"ev":"fault","reason"} when its scratch
+ *                      disk cannot be cleaned (reason null once it is); then per execution
  *                      {"id","ev":"started","egressId"}  {"id","ev":"out","fd","data"}*  {"id","ev":"exit",...}
  */
 
@@ -42,6 +43,9 @@ export type KillReason = "request" | "backstop" | "output" | "disk";
 
 export type FromLauncher =
   | { ev: "ready" }
+  /** A folder could not be removed, so the disk is not known to be clean: new runs are refused
+   *  until it is (reason null again). */
+  | { ev: "fault"; reason: string | null }
   /** The code is in a process; its proxy requests are filed under egressId (a pre-started
    *  process carries its own id from before the request existed). */
   | { id: string; ev: "started"; egressId: string }

@@ -9,7 +9,6 @@ error of our own instead of letting mitmproxy pass it on untouched.
 import asyncio
 import functools
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -25,6 +24,7 @@ import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
+from ca_publication import CaPublication  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
 from response_stream import ResponseStream  # noqa: E402
 from egress_policy import USER_AGENT, api_for_host, inject, redact  # noqa: E402
@@ -154,9 +154,6 @@ class AirlockEgress:
             "airlock_events_keep_seconds", int, 600,
             "How long per-execution event files are kept: longer than the longest execution may run",
         )
-        loader.add_option(
-            "airlock_ca_public", str, "", "Where to publish the proxy CA's public certificate for the sandbox"
-        )
 
     def configure(self, updated):
         # Events first: loading the APIs may already report a broken config through them.
@@ -215,14 +212,6 @@ class AirlockEgress:
 
     def running(self):
         self._watcher = asyncio.get_running_loop().create_task(self._watch_configs())
-        # Publish only the certificate: the CA's private key stays in the proxy's own volume.
-        target = ctx.options.airlock_ca_public
-        if not target:
-            return
-        source = os.path.join(os.path.expanduser(ctx.options.confdir), "mitmproxy-ca-cert.pem")
-        shutil.copyfile(source, target + ".tmp")
-        os.chmod(target + ".tmp", 0o644)
-        os.replace(target + ".tmp", target)
 
     def _problem(self, problem, kept_previous):
         self.events.record(
@@ -635,4 +624,4 @@ class AirlockEgress:
         )
 
 
-addons = [AirlockEgress()]
+addons = [AirlockEgress(), CaPublication()]

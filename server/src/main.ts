@@ -135,6 +135,7 @@ const app = createApp({
   stats: limiter.stats,
   stackStatus: createStackStatus(settings.dockerFilterUrl, filterHeaders),
   audit: auditLog ? () => auditLog.status() : undefined,
+  sandboxFault: () => launcher.fault(),
   guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
   log,
 });

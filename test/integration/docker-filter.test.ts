@@ -2,6 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { compose, execIn } from "../helpers/stack.ts";
+import { LAUNCHER_PATH, SANDBOX_USER } from "../../sandbox/protocol.ts";
+import { launcherExecCreate } from "../../server/src/shared/filter-contract.ts";
 
 const stack = inject("stack");
 const run = promisify(execFile);
@@ -22,14 +24,7 @@ async function fromServer(method: string, path: string, body?: unknown) {
   return { status: Number(status), body: rest.join(" "), stderr: result.stderr };
 }
 
-const goodExec = {
-  AttachStdin: true,
-  AttachStdout: true,
-  AttachStderr: true,
-  Tty: false,
-  User: "10001:10001",
-  Cmd: ["/opt/airlock/launch"],
-};
+const goodExec = launcherExecCreate(SANDBOX_USER, LAUNCHER_PATH);
 
 describe("docker-socket filter, attacked from the server container", { timeout: 60_000 }, () => {
   it.each([

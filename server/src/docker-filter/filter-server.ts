@@ -71,6 +71,11 @@ export function createFilterServer(deps: FilterDeps): http.Server {
   return server;
 }
 
+/** What the policy judges of a request: its method, target, body and content type. */
+function asked(req: http.IncomingMessage, body: string, upgrade: boolean): FilterRequest {
+  return { method: req.method ?? "", target: req.url ?? "", body, contentType: req.headers["content-type"], upgrade };
+}
+
 function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true } {
   const decision = decide(req, deps.rules, (id) => deps.known.has(id));
   if (!decision.allow) throw new FilterError(403, decision.reason);
@@ -81,14 +86,7 @@ function judge(deps: FilterDeps, req: FilterRequest): Decision & { allow: true }
 
 async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   requireGateway(deps, req);
-  const body = await readBody(req, MAX_BODY_BYTES);
-  const decision = judge(deps, {
-    method: req.method ?? "",
-    target: req.url ?? "",
-    body,
-    contentType: req.headers["content-type"],
-    upgrade: false,
-  });
+  const decision = judge(deps, asked(req, await readBody(req, MAX_BODY_BYTES), false));
 
   if (decision.action === "status") {
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
@@ -117,14 +115,7 @@ async function handleUpgrade(deps: FilterDeps, req: http.IncomingMessage, client
   if (String(req.headers.upgrade).toLowerCase() !== "tcp") throw new FilterError(403, "only Upgrade: tcp is supported");
   const length = Number(req.headers["content-length"] ?? "0");
   if (!Number.isInteger(length) || length < 0 || length > 4096) throw new FilterError(403, "bad Content-Length");
-  const body = await readExactly(client, head, length);
-  const decision = judge(deps, {
-    method: req.method ?? "",
-    target: req.url ?? "",
-    body,
-    contentType: req.headers["content-type"],
-    upgrade: true,
-  });
+  const decision = judge(deps, asked(req, await readExactly(client, head, length), true));
   if (decision.action !== "exec-start") throw new FilterError(403, "only exec start may be upgraded");
   await relayUpgrade({ socketPath: deps.socketPath, path: decision.path, body: decision.body, client });
 }

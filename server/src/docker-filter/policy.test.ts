@@ -1,22 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { decide, type FilterRequest } from "./policy.ts";
+import { LAUNCHER_PATH, SANDBOX_USER } from "../../../sandbox/protocol.ts";
+import { launcherExecCreate } from "../shared/filter-contract.ts";
 
-const rules = { launcher: "/opt/airlock/launch", user: "10001:10001" };
+const rules = { launcher: LAUNCHER_PATH, user: SANDBOX_USER };
 const KNOWN = "a".repeat(64);
 const UNKNOWN = "b".repeat(64);
 const ID = "0123456789abcdef0123456789abcdef";
 const known = (id: string) => id === KNOWN;
 
-const createBody = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    User: "10001:10001",
-    Cmd: ["/opt/airlock/launch"],
-    ...over,
-  });
+const createBody = (over: Record<string, unknown> = {}) => JSON.stringify({ ...launcherExecCreate(SANDBOX_USER, LAUNCHER_PATH), ...over });
 
 function req(method: string, target: string, body = "", extra: Partial<FilterRequest> = {}): FilterRequest {
   return { method, target, body, contentType: body ? "application/json" : undefined, upgrade: false, ...extra };

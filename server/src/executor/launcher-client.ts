@@ -8,6 +8,7 @@
 import type Docker from "dockerode";
 import type { Duplex } from "node:stream";
 import { createDemuxer } from "./demux.ts";
+import { launcherExecCreate } from "../shared/filter-contract.ts";
 import type { FromLauncher, KillReason, RunRequest, ToLauncher } from "../../../sandbox/protocol.ts";
 
 export interface LauncherTarget {
@@ -26,6 +27,8 @@ export type LauncherEvent =
 export type RunMessage = RunRequest;
 
 export interface Launcher {
+  /** Why the sandbox refuses new runs (a scratch folder it cannot remove), if it does. */
+  fault(): string | undefined;
   /** Sends a run; events for it go to `onEvent` until "exit" or "lost". */
   run(message: RunMessage, onEvent: (e: LauncherEvent) => void, deadline: number, signal?: AbortSignal): Promise<void>;
   kill(id: string): void;
@@ -41,16 +44,10 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
   const listeners = new Map<string, (e: LauncherEvent) => void>();
   let current: Promise<Connection> | undefined;
   let closed = false;
+  let fault: string | undefined;
 
   async function open(): Promise<Connection> {
-    const exec = await target.docker.getContainer(target.container).exec({
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-      User: target.user,
-      Cmd: [target.command],
-    });
+    const exec = await target.docker.getContainer(target.container).exec(launcherExecCreate(target.user, target.command));
     const stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as Duplex;
     const connection: Connection = { stream, alive: true };
     let pending = "";
@@ -74,6 +71,7 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
       if (!connection.alive) return;
       connection.alive = false;
       if (current) current = undefined;
+      fault = undefined; // the next launcher sweeps again and says if it still cannot
       for (const [id, listener] of listeners) {
         listeners.delete(id);
         listener({ ev: "lost", reason: "the sandbox stopped during the execution (it was restarted or crashed)" });
@@ -99,6 +97,11 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
       return;
     }
     if (message.ev === "ready") return ready();
+    if (message.ev === "fault") {
+      fault = message.reason ?? undefined;
+      if (fault) log({ level: "error", event: "sandbox-fault", reason: fault });
+      return;
+    }
     const listener = listeners.get(message.id);
     if (!listener) return;
     if (message.ev === "out") listener({ ev: "out", fd: message.fd === 2 ? 2 : 1, data: Buffer.from(message.data ?? "", "base64") });
@@ -129,6 +132,7 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
   }
 
   return {
+    fault: () => fault,
     async run(message, onEvent, deadline, signal) {
       const c = await connection(deadline, signal);
       listeners.set(message.id, onEvent);

@@ -2,13 +2,14 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "./app.ts";
 import type { McpSessions } from "./mcp-sessions.ts";
 
-function app(audit?: { ok: boolean; failures: number }) {
+function app(audit?: { ok: boolean; failures: number }, sandboxFault?: string) {
   const sessions = { count: () => 0, evicted: () => 0 } as unknown as McpSessions;
   return createApp({
     sessions,
     stats: () => ({ running: 0, queued: 0 }),
     stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never,
     audit: audit ? () => audit : undefined,
+    sandboxFault: () => sandboxFault,
     guards: { allowedHosts: [], allowedOrigins: [], authToken: "a-token-of-sixteen-chars" },
     log: () => {},
   });
@@ -31,5 +32,10 @@ describe("/health", () => {
   it("should say degraded while the audit log cannot be written", async () => {
     const res = await app({ ok: false, failures: 2 }).request("http://127.0.0.1:8080/health", { headers: { host: "localhost" } });
     expect(await res.json()).toMatchObject({ status: "degraded", audit: { ok: false, failures: 2 } });
+  });
+
+  it("should say degraded, and why, while the sandbox cannot clean its scratch disk", async () => {
+    const res = await app(undefined, "cannot remove scratch folder /tmp/exec.x: EBUSY").request("http://127.0.0.1:8080/health", { headers: { host: "localhost" } });
+    expect(await res.json()).toMatchObject({ status: "degraded", sandboxFault: "cannot remove scratch folder /tmp/exec.x: EBUSY" });
   });
 });

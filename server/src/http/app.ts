@@ -11,6 +11,8 @@ export interface AppDeps {
   sessions: McpSessions;
   stats: () => { running: number; queued: number };
   stackStatus: () => Promise<StackStatus>;
+  /** Why the sandbox refuses new runs, if it does (its launcher cannot clean its scratch disk). */
+  sandboxFault?: () => string | undefined;
   /** The audit log's state, when there is one. */
   audit?: () => { ok: boolean; failures: number; lastError?: string };
   guards: GuardSettings;
@@ -27,8 +29,9 @@ export function createApp(deps: AppDeps): Hono {
   app.get("/health", async (c) => {
     const stack = await deps.stackStatus();
     const audit = deps.audit?.();
-    const healthy = stack.sandbox === "running" && stack.proxy === "healthy" && audit?.ok !== false;
-    return c.json({ status: healthy ? "ok" : "degraded", ...stack, ...(audit ? { audit } : {}), sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
+    const fault = deps.sandboxFault?.();
+    const healthy = stack.sandbox === "running" && stack.proxy === "healthy" && audit?.ok !== false && !fault;
+    return c.json({ status: healthy ? "ok" : "degraded", ...stack, ...(fault ? { sandboxFault: fault } : {}), ...(audit ? { audit } : {}), sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
   });
   app.use("/mcp", requestGuards(deps.guards, deps.log));
   app.all("/mcp", (c) => deps.sessions.handle(c.req.raw));

@@ -15,3 +15,9 @@ export interface StackStatus {
   sandbox: "running" | "down";
   proxy: "healthy" | "unhealthy" | "down";
 }
+
+/** The exec-create body the gateway sends to start the launcher: exactly what the filter's
+ *  policy (docker-filter/exec-body.ts) lets through, and nothing more. */
+export function launcherExecCreate(user: string, launcher: string) {
+  return { AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false, User: user, Cmd: [launcher] };
+}
