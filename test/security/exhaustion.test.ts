@@ -5,7 +5,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
-import { compose } from "../helpers/stack.ts";
+import { compose, execIn } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 
@@ -70,7 +70,52 @@ describe("resource exhaustion", { timeout: 120_000 }, () => {
        await new Promise((r) => setTimeout(r, 20000));`,
       30,
     );
-    expect(["memory_limit", "error"]).toContain(result.outcome);
+    // The Worker's isolate has the same heap limit as the main one: V8 aborts the process.
+    expect(result.outcome, result.text).toBe("memory_limit");
     await expectNextWorks();
+  });
+
+  it("should stop a file larger than the per-file limit", async () => {
+    // A sandbox with an 8 MiB per-file limit, so the scratch-disk share (128 MiB) cannot stop it first.
+    await compose(stack, ["up", "-d", "--wait", "--no-deps", "sandbox"], { AIRLOCK_MAX_FILE_MB: "8" });
+    try {
+      const result = await execute(client, 'Deno.writeFileSync("big", new Uint8Array(16 << 20)); console.log("wrote")', 20);
+      expect(result.outcome, result.text).toBe("file_size_limit");
+      expect(result.stdout).toBe("");
+      const small = await execute(client, 'Deno.writeFileSync("small", new Uint8Array(4 << 20)); console.log(Deno.statSync("small").size)');
+      expect(small).toMatchObject({ outcome: "success", stdout: `${4 << 20}\n` });
+    } finally {
+      await compose(stack, ["up", "-d", "--wait", "--no-deps", "sandbox"]);
+    }
+  });
+
+  it("should stop an execution at its open-file limit", async () => {
+    const result = await execute(
+      client,
+      `const files = []; try { for (let i = 0; i < 2000; i++) files.push(Deno.openSync("f" + i, { create: true, write: true })); }
+       catch (e) { console.log(files.length, (e as Error).message); }`,
+    );
+    expect(result.outcome, result.text).toBe("success");
+    const [opened, ...message] = result.stdout.trim().split(" ");
+    // 512 descriptors per execution, some taken by the runtime itself.
+    expect(Number(opened)).toBeGreaterThan(400);
+    expect(Number(opened)).toBeLessThan(512);
+    expect(message.join(" ")).toMatch(/Too many open files/);
+    await expectNextWorks();
+  });
+
+  it("should make the kernel pick an execution, never the launcher, when memory runs out", async () => {
+    // The OOM-score ordering: executions start with oom_score_adj 1000, the launcher keeps 0.
+    const running = execute(client, 'console.log("up"); await new Promise((r) => setTimeout(r, 3000));', 10);
+    await new Promise((r) => setTimeout(r, 1000));
+    // The names are assembled so that this script's own command line matches neither.
+    const script = 'l=launcher; l=$l.ts; b=bootstrap; b=$b.js; for p in /proc/[0-9]*; do a=$(tr "\\0" " " < $p/cmdline 2>/dev/null); case "$a" in *$l*) echo "launcher $(cat $p/oom_score_adj)";; *$b*) echo "execution $(cat $p/oom_score_adj)";; esac; done';
+    const { stdout } = await execIn(stack, "sandbox", ["sh", "-c", script], "10001:10001");
+    await running;
+    const lines = stdout.trim().split("\n");
+    expect(lines.filter((l) => l.startsWith("launcher"))).toEqual(["launcher 0"]);
+    const executions = lines.filter((l) => l.startsWith("execution"));
+    expect(executions.length).toBeGreaterThanOrEqual(2); // the running one and the pre-started
+    expect(new Set(executions)).toEqual(new Set(["execution 1000"]));
   });
 });
