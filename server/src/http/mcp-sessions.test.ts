@@ -1,6 +1,9 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { describe, expect, it } from "vitest";
-import { createMcpSessions, MAX_BODY_BYTES } from "./mcp-sessions.ts";
+import { createMcpSessions } from "./mcp-sessions.ts";
+
+// The cap README promises, written out: a test that read the module's constant would follow it anywhere.
+const PROMISED_CAP = 4 * 1024 * 1024;
 
 const init = {
   jsonrpc: "2.0",
@@ -30,7 +33,7 @@ describe("MCP sessions", () => {
     ["malformed JSON", post("{nope"), 400],
     ["a non-initialize first request", post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" })), 400],
     ["a wrong content type", post(JSON.stringify(init), { "content-type": "text/plain" }), 415],
-    ["an oversized body", post(" ".repeat(MAX_BODY_BYTES + 1)), 413],
+    ["an oversized body", post(" ".repeat(PROMISED_CAP + 1)), 413],
     ["an unknown session id", post(JSON.stringify(init), { "mcp-session-id": "client-chosen-id" }), 404],
     ["a GET without a session", new Request("http://127.0.0.1/mcp"), 400],
   ])("should answer %s with the status the spec names", async (_name, req, status) => {
@@ -131,7 +134,7 @@ describe("MCP sessions", () => {
     const res = await s.handle(post(JSON.stringify(init)));
     await res.text();
     const id = res.headers.get("mcp-session-id")!;
-    const big = await s.handle(post(" ".repeat(MAX_BODY_BYTES + 1), { "mcp-session-id": id }));
+    const big = await s.handle(post(" ".repeat(PROMISED_CAP + 1), { "mcp-session-id": id }));
     expect(big.status).toBe(413);
   });
 });
