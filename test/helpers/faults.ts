@@ -37,7 +37,7 @@ for s in /proc/[0-9]*/status; do
   p=\${s#/proc/}; p=\${p%/status}
   args=$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null) || continue
   case "$args" in
-    *" $b"*) echo "exec $p $(sed -n 's/^PPid:[[:space:]]*//p' $s) $(readlink /proc/$p/cwd)" ;;
+    *" $b"*) echo "exec $p $(sed -n 's/^PPid:[[:space:]]*//p' $s) $(printf '%s' "$args" | sed -n 's/.*--allow-read=\\([^ ,]*\\)\\/work.*/\\1/p')" ;;
     *" $l"*) echo "launcher $p" ;;
   esac
 done
@@ -52,7 +52,7 @@ export async function sandboxState(stack: StackInfo): Promise<SandboxState> {
   for (const line of stdout.trim().split("\n").filter(Boolean)) {
     const [kind, a, b, c] = line.split(" ");
     if (kind === "launcher") state.launchers.push(Number(a));
-    else if (kind === "exec") state.executions.push({ pid: Number(a), ppid: Number(b), scratch: (c ?? "").replace(/\/work$/, "") });
+    else if (kind === "exec") state.executions.push({ pid: Number(a), ppid: Number(b), scratch: c ?? "" });
     else if (kind === "scratch") state.scratch.push(a!);
   }
   return state;

@@ -120,7 +120,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<{ in
   const port = await freePort();
 
   const passThrough = Object.fromEntries(
-    ["AIRLOCK_NODE_IMAGE", "AIRLOCK_DENO_IMAGE", "AIRLOCK_DEBIAN_IMAGE", "AIRLOCK_EXTRA_CA_FILE"]
+    ["AIRLOCK_NODE_IMAGE", "AIRLOCK_DENO_IMAGE", "AIRLOCK_DEBIAN_IMAGE", "AIRLOCK_EXTRA_CA_FILE", "AIRLOCK_SANDBOX_RUNTIME"]
       .filter((k) => process.env[k])
       .map((k) => [k, process.env[k]!]),
   );
@@ -153,6 +153,12 @@ export async function startStack(env: Record<string, string> = {}): Promise<{ in
   };
 }
 
+/** Whether the stack's sandbox runs under gVisor (AIRLOCK_SANDBOX_RUNTIME=runsc), where a few
+ *  limits behave differently (SECURITY.md, gVisor); the suites then expect that behaviour. */
+export function onGvisor(stack: StackInfo): boolean {
+  return stack.env.AIRLOCK_SANDBOX_RUNTIME === "runsc";
+}
+
 /** Runs `docker compose` against the test stack, as an operator would; `overrides` changes
  *  settings for commands that (re)create containers. */
 export async function compose(stack: StackInfo, args: string[], overrides: Record<string, string> = {}): Promise<string> {
@@ -180,13 +186,15 @@ export async function execIn(stack: StackInfo, service: string, cmd: string[], u
   }
 }
 
-/** Processes in the sandbox whose working directory is inside `dir` (an execution's scratch
- *  folder): how the suites check that a stopped execution left nothing running. Pre-started
- *  executions waiting in the pool have folders of their own and do not count. */
+/** Processes in the sandbox started for the execution whose scratch folder is `dir` (its folder
+ *  is in its command line, in Deno's --allow-read): how the suites check that a stopped execution
+ *  left nothing running. Pre-started executions have folders of their own and do not count.
+ *  (Not /proc/<pid>/cwd: gVisor does not show another process's.) */
 export async function processesIn(stack: StackInfo, dir: string): Promise<number> {
-  const script = `n=0; for p in /proc/[0-9]*; do case "$(readlink $p/cwd 2>/dev/null)" in "${dir}"*) n=$((n+1));; esac; done; echo $n`;
+  // The folder is passed in the environment, so this script's own command line never matches.
+  const script = `n=0; for p in /proc/[0-9]*; do case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"--allow-read=$DIR/work"*) n=$((n+1));; esac; done; echo $n`;
   // As the sandbox's own user: even root in the container, with every capability dropped, may not
   // read another user's /proc/<pid>/cwd.
-  const result = await execIn(stack, "sandbox", ["sh", "-c", script], "10001:10001");
+  const result = await execIn(stack, "sandbox", ["env", `DIR=${dir}`, "sh", "-c", script], "10001:10001");
   return Number(result.stdout.trim());
 }

@@ -32,6 +32,8 @@ export interface Launcher {
   /** Sends a run; events for it go to `onEvent` until "exit" or "lost". */
   run(message: RunMessage, onEvent: (e: LauncherEvent) => void, deadline: number, signal?: AbortSignal): Promise<void>;
   kill(id: string): void;
+  /** Stops listening for an execution whose end will not be reported (the call gave up on it). */
+  abandon(id: string): void;
   close(): void;
 }
 
@@ -137,6 +139,9 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
       const c = await connection(deadline, signal);
       listeners.set(message.id, onEvent);
       c.stream.write(JSON.stringify({ op: "run", ...message } satisfies ToLauncher) + "\n");
+    },
+    abandon(id) {
+      listeners.delete(id);
     },
     kill(id) {
       void current?.then((c) => c.alive && c.stream.write(JSON.stringify({ op: "kill", id } satisfies ToLauncher) + "\n")).catch(() => {});

@@ -26,7 +26,11 @@ export interface RunRequest {
 
 type Cut = "timeout" | "output_limit" | "cancelled";
 
-export async function runOnLauncher(launcher: Launcher, req: RunRequest): Promise<SandboxRun> {
+/** How long a kill may go unconfirmed before the call ends anyway: a sandbox that cannot even
+ *  stop a process (memory exhausted under gVisor, say) must not hold the call forever. */
+export const KILL_GRACE_MS = 10_000;
+
+export async function runOnLauncher(launcher: Launcher, req: RunRequest, killGraceMs = KILL_GRACE_MS): Promise<SandboxRun> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const capture = createOutputCapture(req.outputLimitBytes);
@@ -35,10 +39,15 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest): Promis
   let tail = "";
   let finish!: (end: { exit?: ExitReport; lost?: string }) => void;
   const ended = new Promise<{ exit?: ExitReport; lost?: string }>((resolve) => (finish = resolve));
+  let unconfirmed: ReturnType<typeof setTimeout> | undefined;
   const stop = (why: Cut) => {
     if (cut) return;
     cut = why;
     launcher.kill(req.executionId);
+    unconfirmed = setTimeout(() => {
+      launcher.abandon(req.executionId);
+      finish({ lost: `the sandbox did not confirm within ${killGraceMs / 1000} s that it stopped the execution` });
+    }, killGraceMs);
   };
 
   const onEvent = (e: LauncherEvent) => {
@@ -83,11 +92,16 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest): Promis
   req.signal?.addEventListener("abort", onAbort, { once: true });
   const end = await ended;
   clearTimeout(timer);
+  clearTimeout(unconfirmed);
   req.signal?.removeEventListener("abort", onAbort);
 
   const output = capture.result();
   const base = { stdout: output.stdout, stderr: output.stderr, outputTruncated: output.truncated, durationMs: elapsed(), egressId };
-  if (cut) return { ...base, exitCode: null, outcome: cut, message: cutMessage(cut, req) };
+  if (cut) {
+    // Stopped as asked; if the sandbox never confirmed it, say so: the process may still run.
+    const unsure = end.lost ? `; ${end.lost}, so it may still be running until the sandbox recovers` : "";
+    return { ...base, exitCode: null, outcome: cut, message: cutMessage(cut, req) + unsure };
+  }
   if (end.lost) {
     return { ...base, exitCode: null, outcome: "sandbox_error", message: `${end.lost}; the code may have had side effects. Retry once it is back` };
   }
