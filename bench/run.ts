@@ -13,52 +13,13 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { connect, execute } from "../test/helpers/mcp.ts";
 import { compose, REPO_ROOT, startStack, type StackInfo } from "../test/helpers/stack.ts";
 import { measureEgress, printEgress } from "./egress.ts";
+import { concurrent, N, TRIVIAL, trivialLatency } from "./calls.ts";
 import { measureFloors } from "./floors.ts";
+import { perRuntime, printRuntimes, runscRegistered } from "./runtimes.ts";
 import { measureSoak, printSoak } from "./soak.ts";
 import { summarise, table, timed, type Summary } from "./stats.ts";
 
 const run = promisify(execFile);
-const N = Number(process.env.BENCH_N ?? 60);
-const TRIVIAL = "console.log(1)";
-
-/** Back-to-back calls (gapMs 0) keep the warm pool's refill on the CPU during the next call;
- *  spaced calls, like an agent's (which thinks between calls), find the pool refilled. */
-async function trivialLatency(client: Client, n: number, gapMs: number): Promise<Summary> {
-  for (let i = 0; i < 5; i++) await execute(client, TRIVIAL);
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
-    const [ms, r] = await timed(() => execute(client, TRIVIAL));
-    if (r.stdout !== "1\n") throw new Error(`wrong result: ${r.text}`);
-    samples.push(ms);
-  }
-  return summarise(samples);
-}
-
-async function concurrent(stack: StackInfo, clients: number, seconds: number) {
-  const conns = await Promise.all(Array.from({ length: clients }, (_, i) => connect(stack.mcpUrl, `bench-${i}`)));
-  const samples: number[] = [];
-  let wrong = 0;
-  const wrongSamples: string[] = [];
-  const until = performance.now() + seconds * 1000;
-  const started = performance.now();
-  await Promise.all(
-    conns.map(async (c, i) => {
-      while (performance.now() < until) {
-        const [ms, r] = await timed(() => execute(c, `console.log(${i})`));
-        if (r.stdout !== `${i}\n`) {
-          wrong++;
-          if (wrongSamples.length < 3) wrongSamples.push(r.text.slice(0, 300));
-        }
-        samples.push(ms);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  await Promise.all(conns.map((c) => c.close()));
-  for (const w of wrongSamples) console.error(`wrong result with ${clients} clients: ${w}`);
-  return { clients, calls: samples.length, perSecond: Math.round((samples.length / elapsed) * 10) / 10, wrong, latency: summarise(samples) };
-}
 
 async function proxyCost(client: Client, stack: StackInfo) {
   const loop = (url: string, extra = "") => `${extra}
@@ -140,6 +101,7 @@ async function main() {
   const reuse = process.env.BENCH_STACK_INFO;
   const started = reuse ? undefined : await startStack({ AIRLOCK_MAX_CONCURRENCY: "8" });
   const stack: StackInfo = reuse ? JSON.parse(await readFile(reuse, "utf8")) : started!.info;
+  let stopped = false;
   try {
     const client = await connect(stack.mcpUrl, "bench");
     const trivial = await trivialLatency(client, N, 0);
@@ -154,9 +116,21 @@ async function main() {
     await client.close();
     const egress = await measureEgress(stack);
     const up = await upToFirstCall(stack);
+    const runtimes: Record<string, Awaited<ReturnType<typeof perRuntime>>> = { runc: await perRuntime(stack) };
+    if (!reuse && process.env.BENCH_RUNSC !== "0" && (await runscRegistered())) {
+      // One stack at a time: the runc one goes before the runsc one starts.
+      await started?.stop();
+      stopped = true;
+      const gvisor = await startStack({ AIRLOCK_MAX_CONCURRENCY: "8", AIRLOCK_SANDBOX_RUNTIME: "runsc" });
+      try {
+        runtimes.runsc = await perRuntime(gvisor.info);
+      } finally {
+        await gvisor.stop();
+      }
+    }
 
     const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
-    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, soak, proxy, flood, up, egress };
+    const result = { date: new Date().toISOString(), machine, trivial, spaced, floors, concurrency: levels, soak, proxy, flood, up, egress, runtimes };
     await mkdir(`${REPO_ROOT}/bench-results`, { recursive: true });
     await writeFile(`${REPO_ROOT}/bench-results/latest.json`, JSON.stringify(result, null, 2) + "\n");
 
@@ -178,9 +152,10 @@ async function main() {
     ]));
     printSoak(soak);
     printEgress(egress);
+    printRuntimes(runtimes);
     console.log("\nwrote bench-results/latest.json");
   } finally {
-    await started?.stop();
+    if (!stopped) await started?.stop();
   }
 }
 
