@@ -17,6 +17,7 @@ import { createLauncher } from "./executor/launcher-client.ts";
 import { runOnLauncher } from "./executor/run-on-launcher.ts";
 import { createApp } from "./http/app.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
+import { createMetrics } from "./http/metrics.ts";
 import { createStackStatus } from "./http/stack-status.ts";
 import { createMcpServer } from "./mcp/create-server.ts";
 import { createSchemaCompiler } from "./skills/input-schema.ts";
@@ -88,6 +89,15 @@ if (auditLog && settings.auditDir) {
 }
 const auditFailed = (err: unknown) => log({ level: "error", event: "audit-write-failed", message: (err as Error).message });
 
+// Its sources are read at scrape time, by when every part below exists.
+const metrics = createMetrics({
+  executions: () => limiter.stats(),
+  sessions: () => ({ open: sessions.count(), evicted: sessions.evicted() }),
+  audit: auditLog ? () => auditLog.status() : undefined,
+  sandboxRestarts: () => launcher.restarts(),
+  sandboxFault: () => launcher.fault(),
+});
+
 const execute = createExecutor({
   limiter,
   loadApis,
@@ -95,8 +105,10 @@ const execute = createExecutor({
   readEgress: createEgressReader(settings.egressEventsDir),
   audit: async (req, result) => {
     log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
+    metrics.executionEnded(req.caller?.tool ?? "execute_code", result);
     await auditLog?.append(auditEntry(req, result, auditCode)).catch(auditFailed);
   },
+  queueWaited: (ms) => metrics.queueWaited(ms),
   auditStart: (req, executionId) => void auditLog?.append(auditStartEntry(req, executionId)).catch(auditFailed),
   outputLimitBytes: settings.outputLimitBytes,
   openEgress: settings.openEgress,
@@ -136,6 +148,7 @@ const app = createApp({
   stackStatus: createStackStatus(settings.dockerFilterUrl, filterHeaders),
   audit: auditLog ? () => auditLog.status() : undefined,
   sandboxFault: () => launcher.fault(),
+  metrics,
   guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
   log,
 });

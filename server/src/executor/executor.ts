@@ -29,6 +29,8 @@ export interface ExecutorDeps {
   /** Records that an execution began (not awaited): a crash of the gateway mid-run then still
    *  leaves a line for it, closed as interrupted by the next start (audit/interrupted.ts). */
   auditStart?: (req: ExecuteRequest, executionId: string) => void;
+  /** How long a call waited for its concurrency slot (metrics). */
+  queueWaited?: (ms: number) => void;
   outputLimitBytes: number;
   /** Any host may be reached (the proxy still injects credentials only for configured APIs). */
   openEgress: boolean;
@@ -45,6 +47,7 @@ export function createExecutor(deps: ExecutorDeps): Execute {
     let release: () => void;
     try {
       release = await deps.limiter.acquire(waitSignal);
+      deps.queueWaited?.(performance.now() - queuedAt);
     } catch (err) {
       const cancelled = signal?.aborted === true;
       return {

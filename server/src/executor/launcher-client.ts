@@ -29,6 +29,8 @@ export type RunMessage = RunRequest;
 export interface Launcher {
   /** Why the sandbox refuses new runs (a scratch folder it cannot remove), if it does. */
   fault(): string | undefined;
+  /** Launcher connections lost since start (the sandbox restarted, crashed, or the filter did). */
+  restarts(): number;
   /** Sends a run; events for it go to `onEvent` until "exit" or "lost". */
   run(message: RunMessage, onEvent: (e: LauncherEvent) => void, deadline: number, signal?: AbortSignal): Promise<void>;
   kill(id: string): void;
@@ -47,6 +49,7 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
   let current: Promise<Connection> | undefined;
   let closed = false;
   let fault: string | undefined;
+  let restarts = 0;
 
   async function open(): Promise<Connection> {
     const exec = await target.docker.getContainer(target.container).exec(launcherExecCreate(target.user, target.command));
@@ -72,6 +75,7 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
     const lost = () => {
       if (!connection.alive) return;
       connection.alive = false;
+      restarts++;
       if (current) current = undefined;
       fault = undefined; // the next launcher sweeps again and says if it still cannot
       for (const [id, listener] of listeners) {
@@ -135,6 +139,7 @@ export function createLauncher(target: LauncherTarget, log: (e: Record<string, u
 
   return {
     fault: () => fault,
+    restarts: () => restarts,
     async run(message, onEvent, deadline, signal) {
       const c = await connection(deadline, signal);
       listeners.set(message.id, onEvent);

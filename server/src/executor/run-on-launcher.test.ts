@@ -8,6 +8,7 @@ function fakeLauncher(script: (emit: (e: LauncherEvent) => void) => void, confir
   let emit: (e: LauncherEvent) => void = () => {};
   const launcher: Launcher = {
     fault: () => undefined,
+    restarts: () => 0,
     async run(_message, onEvent) {
       emit = onEvent;
       queueMicrotask(() => script(onEvent));

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { McpSessions } from "./mcp-sessions.ts";
 import { requestGuards, type GuardSettings } from "./request-guards.ts";
 import type { StackStatus } from "./stack-status.ts";
+import type { Metrics } from "./metrics.ts";
 
 export interface AppDeps {
   sessions: McpSessions;
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** The audit log's state, when there is one. */
   audit?: () => { ok: boolean; failures: number; lastError?: string };
   guards: GuardSettings;
+  /** Prometheus metrics at /metrics, behind the same guards and token as /mcp. */
+  metrics?: Metrics;
   log: (entry: Record<string, unknown>) => void;
 }
 
@@ -33,6 +36,11 @@ export function createApp(deps: AppDeps): Hono {
     const healthy = stack.sandbox === "running" && stack.proxy === "healthy" && audit?.ok !== false && !fault;
     return c.json({ status: healthy ? "ok" : "degraded", ...stack, ...(fault ? { sandboxFault: fault } : {}), ...(audit ? { audit } : {}), sessions: { open: deps.sessions.count(), evicted: deps.sessions.evicted() }, executions: deps.stats() });
   });
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.use("/metrics", requestGuards(deps.guards, deps.log));
+    app.get("/metrics", async (c) => c.body(await metrics.render(), 200, { "content-type": metrics.contentType }));
+  }
   app.use("/mcp", requestGuards(deps.guards, deps.log));
   app.all("/mcp", (c) => deps.sessions.handle(c.req.raw));
   app.onError((err, c) => {
