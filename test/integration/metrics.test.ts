@@ -1,4 +1,5 @@
 /** /metrics on the real stack: Prometheus text that follows what executions did. */
+import http from "node:http";
 import { describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
 
@@ -25,7 +26,8 @@ describe("/metrics", { timeout: 60_000 }, () => {
     const before = await scrape();
     const client = await connect(stack.mcpUrl, "metrics");
     try {
-      await execute(client, 'await fetch("https://api.fake.test/echo", { headers: { Authorization: "Bearer FAKE_API_TOKEN" } }); console.log("ok")');
+      // /small does not echo, so the request's decision stays "inject" (an echo would be "scrub").
+      await execute(client, 'await (await fetch("https://api.fake.test/small", { headers: { Authorization: "Bearer FAKE_API_TOKEN" } })).text(); console.log("ok")');
       await execute(client, 'throw new Error("no")');
     } finally {
       await client.close();
@@ -41,7 +43,13 @@ describe("/metrics", { timeout: 60_000 }, () => {
   });
 
   it("should refuse a scrape that does not name this gateway", async () => {
-    const res = await fetch(metricsUrl, { headers: { host: "evil.example" } });
-    expect(res.status).toBe(403);
+    // fetch() will not send a Host of our choosing; a plain request will, as a rebinding page's would.
+    const status = await new Promise<number>((resolve, reject) => {
+      http.get({ host: "127.0.0.1", port: metricsUrl.port, path: "/metrics", headers: { host: "evil.example" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on("error", reject);
+    });
+    expect(status).toBe(403);
   });
 });
