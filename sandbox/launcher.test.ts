@@ -46,6 +46,10 @@ class LauncherProcess {
     }
   }
 
+  messages(): Message[] {
+    return [...this.#messages];
+  }
+
   output(id: string, fd = 1): string {
     return this.#messages
       .filter((m) => m.id === id && m.ev === "out" && m.fd === fd)
@@ -211,6 +215,37 @@ Deno.test("removes a scratch folder the code made read-only", async () => {
   const scratch = l.output(id(11)).trim().replace(/\/work$/, "");
   await new Promise((r) => setTimeout(r, 200));
   assertEquals(exists(scratch), false);
+  await l.close();
+});
+
+Deno.test("removes a scratch tree nested deeper than a path may be long, with a locked floor", async () => {
+  const l = new LauncherProcess();
+  // Two chains each under the 4096-byte path limit; the first, locked at its bottom, is moved to
+  // the end of the second, so no full path reaches the bottom any more.
+  const code = `const seg = "d".repeat(200);
+    const a = Array(17).fill(seg).join("/"), b = Array(17).fill(seg).join("/");
+    Deno.mkdirSync("a/" + a, { recursive: true }); Deno.mkdirSync("b/" + b, { recursive: true });
+    Deno.writeTextFileSync("a/" + a + "/x", "x"); Deno.chmodSync("a/" + a, 0);
+    Deno.renameSync("a", "b/" + b + "/a");
+    console.log(Deno.cwd());`;
+  await l.send(run(15, code));
+  const exit = await l.until((m) => m.id === id(15) && m.ev === "exit");
+  assertEquals([exit.code, exit.killed], [0, null]);
+  const scratch = l.output(id(15)).trim().replace(/\/work$/, "");
+  await settle(300);
+  assertEquals(exists(scratch), false);
+  await l.send(run(16, 'console.log("next")'));
+  const next = await l.until((m) => m.id === id(16) && m.ev === "exit");
+  assertEquals([next.code, l.output(id(16))], [0, "next\n"]);
+  assert(!l.messages().some((m) => m.ev === "fault"), "no fault was reported");
+  await l.close();
+});
+
+Deno.test("counts a folder it cannot look into as past the disk share", async () => {
+  const l = new LauncherProcess();
+  await l.send(run(17, 'Deno.mkdirSync("hidden"); Deno.writeFileSync("hidden/f", new Uint8Array(1 << 20)); Deno.chmodSync("hidden", 0o300); await new Promise((r) => setTimeout(r, 5000)); console.log("unmeasured")'));
+  const exit = await l.until((m) => m.id === id(17) && m.ev === "exit");
+  assertEquals([exit.signal, exit.killed], ["SIGKILL", "disk"]);
   await l.close();
 });
 

@@ -240,7 +240,21 @@ async function run(message: Record<string, unknown>): Promise<void> {
     return;
   }
   const { id: requested, hosts, timeoutSeconds, outputLimitBytes: limit, code } = message;
-  const unclean = uncleaned.size ? await stillUncleaned() : undefined;
+  starting.add(requested);
+  try {
+    await runStarted(requested, hosts, timeoutSeconds, limit, code);
+  } finally {
+    starting.delete(requested);
+    killedEarly.delete(requested);
+  }
+}
+
+// Runs whose request arrived but whose process is not running yet, and kills asked of them.
+const starting = new Set<string>();
+const killedEarly = new Set<string>();
+
+async function runStarted(requested: string, hosts: string[], timeoutSeconds: number, limit: number, code: string): Promise<void> {
+  const unclean = uncleaned.size || retrying ? await stillUncleaned() : undefined;
   if (unclean) {
     const error = `the sandbox cannot clean up after an earlier execution (${unclean}), so it runs nothing new; ` +
       "the operator must restart it: docker compose restart sandbox";
@@ -251,6 +265,7 @@ async function run(message: Record<string, unknown>): Promise<void> {
   refill(hosts);
   const { child, id: egressId } = prestarted ?? { child: await spawnWaiting(hosts, requested, timeoutSeconds + 30), id: requested };
   running.set(requested, child);
+  if (killedEarly.has(requested)) kill(requested);
   await send({ id: requested, ev: "started", egressId });
   let handedOver = false;
   try {
@@ -316,8 +331,11 @@ async function overQuota(dir: string): Promise<boolean> {
   };
   try {
     return await walk(dir);
-  } catch {
-    return false; // gone, or unreadable for now: the next tick looks again
+  } catch (err) {
+    // Gone (the execution ended, or removed what it listed): nothing to count. Anything else,
+    // a folder the code made unreadable or nested past the path limit, is a walk it defeated,
+    // and counts as over: what cannot be measured cannot be allowed to grow.
+    return !(err instanceof Deno.errors.NotFound);
   }
 }
 
@@ -335,38 +353,40 @@ function cleanupFailed(dir: string, err: unknown): void {
   }
 }
 
-/** Tries the folders that could not be removed again: what still fails, if anything. */
-async function stillUncleaned(): Promise<string | undefined> {
-  for (const dir of [...uncleaned.keys()]) {
-    uncleaned.delete(dir);
-    await removeScratch(dir);
-  }
-  if (uncleaned.size === 0 && faultReported) {
-    faultReported = false;
-    await send({ ev: "fault", reason: null });
-  }
-  const [first] = uncleaned;
-  return first ? `${first[0]}: ${first[1]}` : undefined;
+/** Tries the folders that could not be removed again: what still fails, if anything. One retry
+ *  at a time: a run arriving meanwhile waits for its verdict rather than run on a dirty disk. */
+let retrying: Promise<string | undefined> | undefined;
+function stillUncleaned(): Promise<string | undefined> {
+  retrying ??= (async () => {
+    for (const dir of [...uncleaned.keys()]) {
+      uncleaned.delete(dir);
+      await removeScratch(dir);
+    }
+    if (uncleaned.size === 0 && faultReported) {
+      faultReported = false;
+      await send({ ev: "fault", reason: null });
+    }
+    const [first] = uncleaned;
+    return first ? `${first[0]}: ${first[1]}` : undefined;
+  })().finally(() => (retrying = undefined));
+  return retrying;
 }
 
-/** Removes an execution's scratch folder whatever the code did to its permissions: the folder
- *  and all in it belong to our uid, so we can always give ourselves write access back first. */
+/** Removes an execution's scratch folder whatever the code did to it. A folder already gone
+ *  counts as removed (two retries may race for it). */
 async function removeScratch(dir: string): Promise<void> {
   try {
     await Deno.remove(dir, { recursive: true });
     return;
-  } catch {
-    // A folder the code made read-only (or unsearchable) defeats a plain recursive removal.
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    // A folder the code made read-only or unsearchable, or nested deeper than a path may be
+    // long, defeats a recursive removal by path: clean.sh walks it by directory handles.
   }
-  const reopen = async (path: string) => {
-    await Deno.chmod(path, 0o700).catch(() => {});
-    for await (const entry of Deno.readDir(path)) {
-      if (entry.isDirectory && !entry.isSymlink) await reopen(`${path}/${entry.name}`).catch(() => {});
-    }
-  };
-  await reopen(dir).catch(() => {});
   try {
-    await Deno.remove(dir, { recursive: true });
+    const { code, stderr } = await new Deno.Command("/opt/airlock/clean", { args: [dir], stdin: "null", stdout: "null", stderr: "piped" }).output();
+    const left = await Deno.lstat(dir).then(() => true, () => false);
+    if (left) throw new Error(`clean exited ${code}: ${new TextDecoder().decode(stderr).trim().slice(0, 300)}`);
   } catch (err) {
     // Never silent: a fault the gateway shows in /health, and new runs are refused until a retry
     // (before each run) or the next launcher's sweep succeeds.
@@ -387,7 +407,11 @@ async function reapOrphans(): Promise<void> {
 
 function kill(id: string): void {
   const child = running.get(id);
-  if (!child) return;
+  if (!child) {
+    // Asked before its process was ready (still being taken or spawned): done as soon as it is.
+    if (starting.has(id)) killedEarly.add(id);
+    return;
+  }
   child.killed ??= "request";
   try {
     child.process.kill("SIGKILL");
