@@ -84,8 +84,14 @@ const loadApis = async () => {
 const auditLog = settings.auditDir ? await createAuditLog(settings.auditDir, settings.auditMaxBytes) : undefined;
 const auditCode = settings.auditCode;
 if (auditLog && settings.auditDir) {
-  const interrupted = await closeInterrupted(settings.auditDir, auditLog);
-  if (interrupted.length) log({ level: "warn", event: "audit-closed-interrupted", executions: interrupted });
+  // Best effort: a log that cannot be read or written now must not keep the gateway from
+  // serving (it then shows as degraded in /health, like any failed audit write).
+  try {
+    const interrupted = await closeInterrupted(settings.auditDir, auditLog);
+    if (interrupted.length) log({ level: "warn", event: "audit-closed-interrupted", executions: interrupted });
+  } catch (err) {
+    log({ level: "error", event: "audit-close-interrupted-failed", message: (err as Error).message });
+  }
 }
 const auditFailed = (err: unknown) => log({ level: "error", event: "audit-write-failed", message: (err as Error).message });
 

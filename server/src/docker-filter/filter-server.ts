@@ -59,6 +59,12 @@ export function createFilterServer(deps: FilterDeps): http.Server {
     handleRequest(deps, req, res).catch((err: unknown) => answerFailure(deps, req, err, (status, message) => sendError(res, status, message)));
   });
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node drops its own error listener from a socket handed over for an upgrade: without this, a
+    // client that resets the connection would crash the filter (and every launcher with it).
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      deps.log({ level: "warn", event: "upgrade-socket-error", method: req.method, path: req.url, code: err.code ?? err.message });
+      socket.destroy();
+    });
     handleUpgrade(deps, req, socket, head).catch((err: unknown) =>
       answerFailure(deps, req, err, (status, message) => writeRawError(socket, status, message)),
     );
@@ -89,7 +95,11 @@ async function handleRequest(deps: FilterDeps, req: http.IncomingMessage, res: h
   const decision = judge(deps, asked(req, await readBody(req, MAX_BODY_BYTES), false));
 
   if (decision.action === "status") {
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(await deps.status()));
+    // Asked before any header goes out, so a failing daemon still gets an answer.
+    const status = await deps.status().catch((err: Error) => {
+      throw new DaemonError(`status look-up: ${err.message}`);
+    });
+    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(status));
     return;
   }
   if (decision.action === "exec-create") {

@@ -48,6 +48,13 @@ export function relayUpgrade({ socketPath, path, body, client }: UpgradeRequest)
         fail(new DaemonError(`exec start refused: ${statusLine.slice(0, 200)}`, status >= 400 && status <= 599 ? status : 502));
         return;
       }
+      if (client.destroyed) {
+        // The gateway went away while the daemon was answering: end the exec now (the launcher
+        // then stops its executions), never leave its stdin open.
+        daemon.destroy();
+        resolve();
+        return;
+      }
       client.write(head);
       // The client going away must end the exec (the launcher then kills its executions); the daemon
       // finishing must still let buffered output drain to the client, so that side only ends.

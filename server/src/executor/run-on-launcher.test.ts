@@ -56,3 +56,18 @@ describe("running on the launcher", () => {
     expect(calls.abandoned).toEqual(["e".repeat(32)]);
   });
 });
+
+describe("cancelling", () => {
+  it("should stop an execution whose call was cancelled while the sandbox was being reached", async () => {
+    const controller = new AbortController();
+    const { launcher, calls } = fakeLauncher((emit) => emit({ ev: "started", egressId: "f".repeat(32) }), true);
+    const reaching = launcher.run.bind(launcher);
+    launcher.run = async (...args) => {
+      controller.abort(); // the client gave up before the run was handed over
+      return reaching(...args);
+    };
+    const result = await runOnLauncher(launcher, request({ timeoutSeconds: 30, signal: controller.signal }), 5000);
+    expect(result.outcome).toBe("cancelled");
+    expect(calls.kills).toBe(1);
+  });
+});

@@ -90,6 +90,8 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest, killGra
   const timer = setTimeout(() => stop("timeout"), req.timeoutSeconds * 1000);
   const onAbort = () => stop("cancelled");
   req.signal?.addEventListener("abort", onAbort, { once: true });
+  // Cancelled while the sandbox was being reached: a listener added now would never fire.
+  if (req.signal?.aborted) onAbort();
   const end = await ended;
   clearTimeout(timer);
   clearTimeout(unconfirmed);
