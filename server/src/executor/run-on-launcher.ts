@@ -86,7 +86,8 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest, killGra
     };
   }
 
-  // The timeout counts from when the code has been handed over, not from queueing or set-up.
+  // The timeout counts from when the run was sent to the launcher, not from queueing or from
+  // reaching the sandbox (taking a pre-started process and writing the code come after).
   const timer = setTimeout(() => stop("timeout"), req.timeoutSeconds * 1000);
   const onAbort = () => stop("cancelled");
   req.signal?.addEventListener("abort", onAbort, { once: true });
