@@ -10,7 +10,8 @@ import { createHash } from "node:crypto";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
-import { connectFailFast, crash, killLaunchers, leftovers, sandboxState } from "../helpers/faults.ts";
+import { connectFailFast, crash, killLaunchers } from "../helpers/faults.ts";
+import { leftovers, sandboxState } from "../helpers/sandbox-processes.ts";
 import { startVanishingCall } from "../helpers/mcp.ts";
 import { compose, execIn } from "../helpers/stack.ts";
 

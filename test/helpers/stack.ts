@@ -185,16 +185,3 @@ export async function execIn(stack: StackInfo, service: string, cmd: string[], u
     return { code: typeof e.code === "number" ? e.code : 1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
   }
 }
-
-/** Processes in the sandbox started for the execution whose scratch folder is `dir` (its folder
- *  is in its command line, in Deno's --allow-read): how the suites check that a stopped execution
- *  left nothing running. Pre-started executions have folders of their own and do not count.
- *  (Not /proc/<pid>/cwd: gVisor does not show another process's.) */
-export async function processesIn(stack: StackInfo, dir: string): Promise<number> {
-  // The folder is passed in the environment, so this script's own command line never matches.
-  const script = `n=0; for p in /proc/[0-9]*; do case "$(tr '\\0' ' ' < $p/cmdline 2>/dev/null)" in *"--allow-read=$DIR/work"*) n=$((n+1));; esac; done; echo $n`;
-  // As the sandbox's own user: even root in the container, with every capability dropped, may not
-  // read another user's /proc/<pid>/cwd.
-  const result = await execIn(stack, "sandbox", ["env", `DIR=${dir}`, "sh", "-c", script], "10001:10001");
-  return Number(result.stdout.trim());
-}

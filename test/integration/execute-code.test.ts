@@ -1,7 +1,8 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { callTool, connect, execute } from "../helpers/mcp.ts";
-import { execIn, onGvisor, processesIn } from "../helpers/stack.ts";
+import { processesIn } from "../helpers/sandbox-processes.ts";
+import { execIn, onGvisor } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 

@@ -5,7 +5,8 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, execute } from "../helpers/mcp.ts";
-import { compose, execIn, onGvisor } from "../helpers/stack.ts";
+import { sandboxState } from "../helpers/sandbox-processes.ts";
+import { compose, onGvisor } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 
@@ -110,14 +111,10 @@ describe("resource exhaustion", { timeout: 120_000 }, () => {
     // The OOM-score ordering: executions start with oom_score_adj 1000, the launcher keeps 0.
     const running = execute(client, 'console.log("up"); await new Promise((r) => setTimeout(r, 3000));', 10);
     await new Promise((r) => setTimeout(r, 1000));
-    // The names are assembled so that this script's own command line matches neither.
-    const script = 'l=launcher; l=$l.ts; b=bootstrap; b=$b.js; for p in /proc/[0-9]*; do a=$(tr "\\0" " " < $p/cmdline 2>/dev/null); case "$a" in *$l*) echo "launcher $(cat $p/oom_score_adj)";; *$b*) echo "execution $(cat $p/oom_score_adj)";; esac; done';
-    const { stdout } = await execIn(stack, "sandbox", ["sh", "-c", script], "10001:10001");
+    const { launchers, executions } = await sandboxState(stack);
     await running;
-    const lines = stdout.trim().split("\n");
-    expect(lines.filter((l) => l.startsWith("launcher"))).toEqual(["launcher 0"]);
-    const executions = lines.filter((l) => l.startsWith("execution"));
+    expect(launchers.map((l) => l.oom)).toEqual([0]);
     expect(executions.length).toBeGreaterThanOrEqual(2); // the running one and the pre-started
-    expect(new Set(executions)).toEqual(new Set(["execution 1000"]));
+    expect(new Set(executions.map((e) => e.oom))).toEqual(new Set([1000]));
   });
 });

@@ -11,7 +11,8 @@ import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, inject, it } from "vitest";
 import { verifyAudit } from "../../server/src/audit/verify-audit.ts";
 import { connect, execute, startVanishingCall } from "../helpers/mcp.ts";
-import { compose, execIn, processesIn, TEST_SECRETS } from "../helpers/stack.ts";
+import { processesIn } from "../helpers/sandbox-processes.ts";
+import { compose, execIn, TEST_SECRETS } from "../helpers/stack.ts";
 
 const stack = inject("stack");
 const healthUrl = new URL("/health", stack.mcpUrl);
