@@ -194,6 +194,7 @@ class AirlockEgress:
                     {"file": p.file, "field": p.field, "message": p.message, "keptLastGood": kept}
                     for p, kept in self.registry.problems
                 ],
+                "secrets": self.registry.secrets,
             })
 
     @property

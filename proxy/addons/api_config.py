@@ -79,6 +79,27 @@ def resolve_value(source, environ, read_file):
     return value
 
 
+def secret_presence(text, environ=os.environ, read_file=read_text):
+    """For each credential a config names, whether its secret is there: {name: True/False}.
+    Judged one by one, so the console can mark every missing secret, not only the first that
+    stopped the API from loading. Never returns a value; {} when the file is not a config."""
+    try:
+        data = json.loads(text)
+        credentials = data.get("credentials", {})
+        if not isinstance(credentials, dict):
+            return {}
+    except (ValueError, AttributeError):
+        return {}
+    presence = {}
+    for cred_name, cred in credentials.items():
+        source = cred.get("value") if isinstance(cred, dict) else None
+        try:
+            presence[cred_name] = isinstance(source, dict) and bool(resolve_value(source, environ, read_file))
+        except (OSError, ValueError, KeyError, TypeError):
+            presence[cred_name] = False
+    return presence
+
+
 def parse_api(name, file, text, validator, environ=os.environ, read_file=read_text):
     """Returns an Api, or a Problem naming the file and field."""
     if not API_NAME.match(name):
@@ -143,6 +164,8 @@ class ApiRegistry:
     _last_good: dict = field(default_factory=dict)
     # The problems of the latest scan, for the status the proxy publishes to the gateway.
     problems: list = field(default_factory=list)
+    # {api: {credential: secret present?}} of the latest scan, for the same status.
+    secrets: dict = field(default_factory=dict)
 
     def _scan(self):
         try:
@@ -171,11 +194,14 @@ class ApiRegistry:
         self._signature = signature
         present = {name for name, *_ in signature}
         self.problems = []
+        self.secrets = {}
         # A removed file removes its API; a broken one keeps its last good version.
         self._last_good = {n: a for n, a in self._last_good.items() if n in present}
         for name, path, _, _ in signature:
             try:
-                result = parse_api(name, path, read_text(path), self.validator, self.environ, self.read_file)
+                text = read_text(path)
+                result = parse_api(name, path, text, self.validator, self.environ, self.read_file)
+                self.secrets[name] = secret_presence(text, self.environ, self.read_file)
             except OSError as err:
                 result = Problem(path, "(file)", f"cannot read: {err}")
             if isinstance(result, Problem):

@@ -145,6 +145,10 @@ def test_publishes_which_apis_failed_to_load_and_why(apis_dir, tmp_path, monkeyp
         "file": str(apis_dir / "tracker" / "config.json"), "field": "credentials.TRACKER_TOKEN.value",
         "message": "proxy environment variable TRACKER_SECRET is not set", "keptLastGood": False,
     }]
+    # Per credential, names and booleans only: the console marks each missing secret.
+    assert status["secrets"]["tracker"] == {"TRACKER_TOKEN": False}
+    assert all(status["secrets"]["payments"].values()) and status["secrets"]["payments"]
+    assert SECRET not in (events / "proxy-status.json").read_text()
 
 
 def test_records_the_url_override_headers_it_stripped(addon):

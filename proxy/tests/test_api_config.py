@@ -1,6 +1,6 @@
 import os
 
-from api_config import ApiRegistry, load_validator, parse_api
+from api_config import ApiRegistry, load_validator, parse_api, secret_presence
 from conftest import PAYMENTS, SECRET, write_api
 
 VALIDATOR = load_validator()
@@ -80,3 +80,21 @@ def test_registry_rescans_at_most_once_per_interval(apis_dir):
     now[0] += 1.5
     registry.refresh()
     assert registry.generation == first + 1 and len(registry.active()) == 1
+
+
+def test_secret_presence_judges_every_credential_and_never_returns_a_value():
+    import json
+
+    config = {**PAYMENTS, "credentials": {
+        "A_TOKEN": {"headers": ["Authorization"], "value": {"env": "PAY_SECRET"}},
+        "B_TOKEN": {"headers": ["Authorization"], "value": {"env": "NOT_SET"}},
+        "C_TOKEN": {"headers": ["Authorization"], "value": {"file": "/run/secrets/missing"}},
+        "D_TOKEN": {"headers": ["Authorization"], "value": {"literal": SECRET}},
+    }}
+
+    def read_file(path):
+        raise OSError("no such file")
+
+    presence = secret_presence(json.dumps(config), {"PAY_SECRET": SECRET}, read_file)
+    assert presence == {"A_TOKEN": True, "B_TOKEN": False, "C_TOKEN": False, "D_TOKEN": False}
+    assert secret_presence("not json") == {} and secret_presence('{"credentials": []}') == {}

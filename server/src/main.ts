@@ -16,6 +16,11 @@ import { createLimiter } from "./executor/limiter.ts";
 import { createLauncher } from "./executor/launcher-client.ts";
 import { runOnLauncher } from "./executor/run-on-launcher.ts";
 import { createApp } from "./http/app.ts";
+import { createActivity } from "./console/activity.ts";
+import { createConsoleAuth } from "./console/console-auth.ts";
+import { mountConsole } from "./console/console-routes.ts";
+import { createHistoryStore } from "./console/history-store.ts";
+import { readFileSync } from "node:fs";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createStackStatus } from "./http/stack-status.ts";
@@ -104,11 +109,12 @@ const metrics = createMetrics({
   sandboxFault: () => launcher.fault(),
 });
 
-const execute = createExecutor({
+const readEgress = createEgressReader(settings.egressEventsDir);
+const executor = createExecutor({
   limiter,
   loadApis,
   run: (req) => runOnLauncher(launcher, req),
-  readEgress: createEgressReader(settings.egressEventsDir),
+  readEgress,
   audit: async (req, result) => {
     log({ event: "execution", tool: req.caller?.tool, outcome: result.outcome, exitCode: result.exitCode, durationMs: result.durationMs });
     metrics.executionEnded(req.caller?.tool ?? "execute_code", result);
@@ -119,6 +125,12 @@ const execute = createExecutor({
   outputLimitBytes: settings.outputLimitBytes,
   openEgress: settings.openEgress,
 });
+
+// Every tool runs code through the console's activity, so the console sees every execution.
+const history = await createHistoryStore(settings.history.dir, settings.history, log);
+setInterval(() => void history.prune(), 10 * 60_000).unref();
+const activity = createActivity({ execute: executor, history, readEgress, outputBytes: settings.history.outputBytes, log });
+const execute = activity.execute;
 
 const skills = createSkillStore(
   settings.skillsDir,
@@ -148,15 +160,37 @@ const sweeper = setInterval(() => {
 }, 30_000);
 sweeper.unref();
 
-const app = createApp({
-  sessions,
+const health = {
   stats: limiter.stats,
+  sessions: () => ({ open: sessions.count(), evicted: sessions.evicted() }),
   stackStatus: createStackStatus(settings.dockerFilterUrl, filterHeaders),
   audit: auditLog ? () => auditLog.status() : undefined,
   sandboxFault: () => launcher.fault(),
+};
+const guards = { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken };
+const assetsDir = new URL("./console/assets/", import.meta.url);
+const app = createApp({
+  sessions,
+  health,
   metrics,
-  guards: { allowedHosts: settings.allowedHosts, allowedOrigins: settings.allowedOrigins, authToken: settings.authToken },
+  guards,
   log,
+  console: (app) =>
+    mountConsole(app, {
+      activity,
+      history,
+      auth: createConsoleAuth(settings.authToken),
+      guards,
+      health,
+      loadApis,
+      proxyStatus: () => readProxyStatus(settings.egressEventsDir),
+      skills,
+      auditDir: settings.auditDir,
+      limits: settings,
+      historyBounds: settings.history,
+      assets: { js: readFileSync(new URL("console.js", assetsDir), "utf8"), css: readFileSync(new URL("console.css", assetsDir), "utf8") },
+      log,
+    }),
 });
 
 const server = serve({ fetch: app.fetch, hostname: settings.listenHost, port: settings.listenPort }, (info) =>

@@ -13,6 +13,8 @@ export const PROXY_STATUS_FILE = "proxy-status.json";
 const proxyStatus = z.object({
   loaded: z.array(z.string()),
   problems: z.array(z.object({ file: z.string(), field: z.string(), message: z.string(), keptLastGood: z.boolean() })),
+  /** Per API folder, per credential name: is its secret there (booleans only, never a value). */
+  secrets: z.record(z.string(), z.record(z.string(), z.boolean())).default({}),
 });
 
 export type ProxyStatus = z.infer<typeof proxyStatus>;

@@ -37,6 +37,11 @@ const settingsSchema = z.object({
   AIRLOCK_SKILLS_STORE_MAX_BYTES: int(64 * 1024, 10 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   AIRLOCK_OPEN_EGRESS: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   AIRLOCK_SANDBOX_USER: z.string().default(SANDBOX_USER),
+  AIRLOCK_HISTORY_DIR: z.string().optional(),
+  AIRLOCK_HISTORY: z.enum(["on", "off"], { message: "must be on or off" }).default("on"),
+  AIRLOCK_HISTORY_MAX_ENTRIES: int(1, 1_000_000).default(2000),
+  AIRLOCK_HISTORY_MAX_AGE_DAYS: int(1, 3650).default(14),
+  AIRLOCK_HISTORY_OUTPUT_BYTES: int(1024, 16 * 1024 * 1024).default(64 * 1024),
 });
 
 export interface Settings {
@@ -68,6 +73,8 @@ export interface Settings {
   skillMaxBytes: number;
   skillsStoreMaxBytes: number;
   openEgress: boolean;
+  /** The console's execution history: where it is kept (none: not kept), and its bounds. */
+  history: { dir: string | undefined; maxEntries: number; maxAgeDays: number; outputBytes: number };
 }
 
 export function parseSettings(env: Record<string, string | undefined>): Settings {
@@ -111,6 +118,12 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     skillMaxBytes: s.AIRLOCK_SKILL_MAX_BYTES,
     skillsStoreMaxBytes: s.AIRLOCK_SKILLS_STORE_MAX_BYTES,
     openEgress: s.AIRLOCK_OPEN_EGRESS === "true",
+    history: {
+      dir: s.AIRLOCK_HISTORY === "on" ? s.AIRLOCK_HISTORY_DIR : undefined,
+      maxEntries: s.AIRLOCK_HISTORY_MAX_ENTRIES,
+      maxAgeDays: s.AIRLOCK_HISTORY_MAX_AGE_DAYS,
+      outputBytes: s.AIRLOCK_HISTORY_OUTPUT_BYTES,
+    },
   };
 }
 

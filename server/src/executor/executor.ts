@@ -18,6 +18,10 @@ export interface ExecuteRequest {
   caller?: { tool: string; session?: string; client?: string; skill?: string };
   /** Called with the output so far while the code runs (progress notifications). */
   onOutput?: (tail: string) => void;
+  /** Every piece of output as it arrives, by stream (the console's live view). */
+  onChunk?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
+  /** The code reached the sandbox under this execution id. */
+  onStarted?: (executionId: string) => void;
 }
 
 export interface ExecutorDeps {
@@ -40,7 +44,7 @@ export type Execute = (req: ExecuteRequest) => Promise<ExecutionResult>;
 
 export function createExecutor(deps: ExecutorDeps): Execute {
   const execute: Execute = async (req) => {
-    const { code, timeoutSeconds, signal, onOutput } = req;
+    const { code, timeoutSeconds, signal, onOutput, onChunk } = req;
     const queuedAt = performance.now();
     const deadline = AbortSignal.timeout(timeoutSeconds * 1000);
     const waitSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
@@ -74,7 +78,11 @@ export function createExecutor(deps: ExecutorDeps): Execute {
         deadline: Date.now() + timeoutSeconds * 1000,
         signal,
         onOutput,
-        onStarted: (id) => deps.auditStart?.(req, id),
+        onChunk,
+        onStarted: (id) => {
+          deps.auditStart?.(req, id);
+          req.onStarted?.(id);
+        },
       });
       return { ...result, executionId: egressId, egress: await deps.readEgress(egressId) };
     } finally {

@@ -20,6 +20,8 @@ export interface RunRequest {
   deadline: number;
   signal?: AbortSignal;
   onOutput?: (tail: string) => void;
+  /** Every piece of output as it arrives, by stream (the console's live view). */
+  onChunk?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
   /** Called once the code is in the sandbox, with the id its egress and audit lines carry. */
   onStarted?: (executionId: string) => void;
 }
@@ -60,6 +62,7 @@ export async function runOnLauncher(launcher: Launcher, req: RunRequest, killGra
         tail = (tail + e.data.toString("utf8")).slice(-1000);
         req.onOutput(tail);
       }
+      req.onChunk?.(e.fd === 2 ? "stderr" : "stdout", e.data);
       if (!capture.push(e.fd === 2 ? "stderr" : "stdout", e.data)) stop("output_limit");
     } else if (e.ev === "exit") finish({ exit: e });
     else finish({ lost: e.reason });

@@ -6,10 +6,13 @@ function app(audit?: { ok: boolean; failures: number }, sandboxFault?: string) {
   const sessions = { count: () => 0, evicted: () => 0 } as unknown as McpSessions;
   return createApp({
     sessions,
-    stats: () => ({ running: 0, queued: 0 }),
-    stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never,
-    audit: audit ? () => audit : undefined,
-    sandboxFault: () => sandboxFault,
+    health: {
+      stats: () => ({ running: 0, queued: 0 }),
+      sessions: () => ({ open: sessions.count(), evicted: sessions.evicted() }),
+      stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never,
+      audit: audit ? () => audit : undefined,
+      sandboxFault: () => sandboxFault,
+    },
     guards: { allowedHosts: [], allowedOrigins: [], authToken: "a-token-of-sixteen-chars" },
     log: () => {},
   });

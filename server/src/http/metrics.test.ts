@@ -50,8 +50,11 @@ describe("metrics", () => {
   it("should serve /metrics behind the same guards and token as /mcp", async () => {
     const app = createApp({
       sessions: { count: () => 0, evicted: () => 0 } as unknown as McpSessions,
-      stats: () => ({ running: 0, queued: 0 }),
-      stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never,
+      health: {
+        stats: () => ({ running: 0, queued: 0 }),
+        sessions: () => ({ open: 0, evicted: 0 }),
+        stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never,
+      },
       metrics: metrics(),
       guards: { allowedHosts: [], allowedOrigins: [], authToken: "a-token-of-sixteen-chars" },
       log: () => {},

@@ -1,0 +1,169 @@
+/** The console's own defences, in-process: guards, headers, login, CSRF and escaping. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { EMPTY_EGRESS } from "../executor/egress-summary.ts";
+import type { Execute } from "../executor/executor.ts";
+import type { SkillStore } from "../skills/skill-store.ts";
+import { createActivity } from "./activity.ts";
+import { createConsoleAuth } from "./console-auth.ts";
+import { CONSOLE_CSP, mountConsole } from "./console-routes.ts";
+import { createHistoryStore, type HistoryRecord } from "./history-store.ts";
+
+const TOKEN = "console-token-of-sixteen+";
+const XSS = `<script>document.title="owned"</script><img src=x onerror=alert(1)>"'`;
+
+/** `null`: an open console (no AIRLOCK_AUTH_TOKEN). */
+async function consoleApp(tokenOrOpen: string | null = TOKEN) {
+  const token = tokenOrOpen ?? undefined;
+  const history = await createHistoryStore(await mkdtemp(path.join(tmpdir(), "console-")), { maxEntries: 10, maxAgeDays: 1, outputBytes: 4096 }, () => {});
+  let release!: () => void;
+  const hold = new Promise<void>((r) => (release = r));
+  const execute: Execute = async (req) => {
+    req.onStarted?.("cd".repeat(16));
+    req.onChunk?.("stdout", new TextEncoder().encode(XSS));
+    await Promise.race([hold, new Promise((r) => req.signal?.addEventListener("abort", r))]);
+    return { outcome: "success", exitCode: 0, stdout: XSS, stderr: "", durationMs: 1, outputTruncated: false, egress: EMPTY_EGRESS };
+  };
+  const activity = createActivity({ execute, history, readEgress: async () => EMPTY_EGRESS, outputBytes: 4096, log: () => {} });
+  const app = new Hono();
+  mountConsole(app, {
+    activity,
+    history,
+    auth: createConsoleAuth(token),
+    guards: { allowedHosts: [], allowedOrigins: [], authToken: token },
+    health: { stats: () => ({ running: 0, queued: 0 }), sessions: () => ({ open: 0, evicted: 0 }), stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never },
+    loadApis: async () => ({ apis: [], problems: [] }),
+    proxyStatus: async () => undefined,
+    skills: { list: async () => [] } as unknown as SkillStore,
+    auditDir: undefined,
+    limits: { maxConcurrency: 2, maxQueue: 4 },
+    historyBounds: { maxEntries: 10, maxAgeDays: 1 },
+    assets: { js: "", css: "" },
+    log: () => {},
+  });
+  const request = (p: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    app.request(`http://127.0.0.1:8080${p}`, { ...init, headers: { host: "127.0.0.1:8080", ...init.headers } });
+  return { app, request, activity, history, release };
+}
+
+async function login(request: Awaited<ReturnType<typeof consoleApp>>["request"]) {
+  const res = await request("/login", { method: "POST", body: new URLSearchParams({ token: TOKEN, next: "/history" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+  const cookie = res.headers.get("set-cookie")!;
+  const page = await (await request("/", { headers: { cookie: cookie.split(";")[0]! } })).text();
+  const csrf = /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
+  return { res, cookie, session: cookie.split(";")[0]!, csrf };
+}
+
+describe("console security", () => {
+  it("should send a strict CSP and forbid framing on every page", async () => {
+    const { request } = await consoleApp(null);
+    for (const p of ["/", "/history", "/apis", "/skills", "/status", "/assets/console.js"]) {
+      const res = await request(p);
+      expect(res.status, p).toBe(200);
+      expect(res.headers.get("content-security-policy"), p).toBe(CONSOLE_CSP);
+      expect(res.headers.get("x-frame-options"), p).toBe("DENY");
+      expect(res.headers.get("x-content-type-options"), p).toBe("nosniff");
+    }
+    expect(CONSOLE_CSP).toContain("script-src 'self'");
+    expect(CONSOLE_CSP).toContain("frame-ancestors 'none'");
+    expect(CONSOLE_CSP).not.toContain("unsafe-inline");
+  });
+
+  it("should refuse a rebinding Host and a foreign Origin like /mcp", async () => {
+    const { request } = await consoleApp(null);
+    expect((await request("/", { headers: { host: "evil.example:8080" } })).status).toBe(403);
+    expect((await request("/history", { headers: { origin: "https://evil.example" } })).status).toBe(403);
+  });
+
+  it("should send a visitor without the token to the login form, and take the bearer header", async () => {
+    const { request } = await consoleApp();
+    const res = await request("/history");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/login?next=%2Fhistory");
+    expect((await request("/console/live")).status).toBe(401);
+    expect((await request("/history", { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    expect((await request("/history", { headers: { authorization: "Bearer wrong-token-of-sixteen" } })).status).toBe(303);
+  });
+
+  it("should log in with the token into an HttpOnly, SameSite=Strict cookie, and only back to a path of ours", async () => {
+    const { request } = await consoleApp();
+    const { res, cookie } = await login(request);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/history");
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(TOKEN);
+    for (const next of ["//evil.example/", "/\\evil.example", "https://evil.example/"]) {
+      const r = await request("/login", { method: "POST", body: new URLSearchParams({ token: TOKEN, next }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      expect(r.headers.get("location"), next).toBe("/");
+    }
+    const wrong = await request("/login", { method: "POST", body: new URLSearchParams({ token: "nope" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("set-cookie")).toBeNull();
+  });
+
+  it("should stop guessing after ten wrong tokens a minute", async () => {
+    const { request } = await consoleApp();
+    const attempt = () => request("/login", { method: "POST", body: new URLSearchParams({ token: "guess" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(429);
+  });
+
+  it("should cancel only with the page's CSRF token, and never from another site", async () => {
+    const { request, activity, release } = await consoleApp();
+    const { session, csrf } = await login(request);
+    const running = activity.execute({ code: "x", timeoutSeconds: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [live] = await activity.live();
+    const cancel = (headers: Record<string, string>) => request(`/console/executions/${live!.id}/cancel`, { method: "POST", headers: { cookie: session, ...headers } });
+    expect((await cancel({})).status).toBe(403);
+    expect((await cancel({ "x-airlock-csrf": "0".repeat(64) })).status).toBe(403);
+    expect((await cancel({ "x-airlock-csrf": csrf, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await activity.live()).length).toBe(1);
+    expect((await cancel({ "x-airlock-csrf": csrf, "sec-fetch-site": "same-origin" })).status).toBe(200);
+    expect((await running).outcome).toBe("success");
+    release();
+  });
+
+  it("should cancel on an open console only with the CSRF token too", async () => {
+    const { request, activity, release } = await consoleApp(null);
+    const page = await (await request("/")).text();
+    const csrf = /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
+    void activity.execute({ code: "x", timeoutSeconds: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [live] = await activity.live();
+    expect((await request(`/console/executions/${live!.id}/cancel`, { method: "POST" })).status).toBe(403);
+    expect((await request(`/console/executions/${live!.id}/cancel`, { method: "POST", headers: { "x-airlock-csrf": csrf } })).status).toBe(200);
+    release();
+  });
+
+  it("should show what code printed as text on every page that shows it", async () => {
+    const { request, activity, history, release } = await consoleApp(null);
+    const running = activity.execute({ code: XSS, timeoutSeconds: 5, caller: { tool: "execute_code", client: XSS } });
+    await new Promise((r) => setTimeout(r, 10));
+    const livePage = await (await request("/")).text();
+    release();
+    await running;
+    const id = history.list()[0]!.id;
+    const pages = [livePage, await (await request(`/history/${id}`)).text(), await (await request("/history")).text()];
+    for (const html of pages) {
+      expect(html).not.toContain("<script>document");
+      expect(html).not.toContain("<img src=x");
+      expect(html).toContain("&lt;script&gt;document.title=");
+    }
+    // The one script is our file; no inline script at all.
+    for (const html of pages) expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/console.js" defer>']);
+  });
+
+  it("should not show a record under an id that is not one", async () => {
+    const { request } = await consoleApp(null);
+    expect((await request("/history/..%2F..%2Fetc%2Fpasswd")).status).toBe(404);
+    expect((await request(`/history/${"a".repeat(32)}`)).status).toBe(404);
+  });
+});
+
+// Referenced so an unused-type check does not hide a broken import.
+export type { HistoryRecord };

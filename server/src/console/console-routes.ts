@@ -1,0 +1,240 @@
+/**
+ * @module The operator console's routes on the gateway's app (http://127.0.0.1:8080/).
+ *
+ * Every console response passes, in order: the same Host/Origin guards as `/mcp`; headers that
+ * keep the page from being framed, sniffed or given any script but our own file; the console's
+ * auth (console-auth.ts) except for the login form and the static assets; and, for anything that
+ * changes state, the CSRF check. Pages are rendered on the server with escaping templates; the
+ * one script only streams the live fragment and sends cancels.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { setCookie, deleteCookie } from "hono/cookie";
+import { html, raw } from "hono/html";
+import { streamSSE } from "hono/streaming";
+import { findAuditLines } from "../audit/find-lines.ts";
+import type { LoadedApis } from "../config/load-apis.ts";
+import type { ProxyStatus } from "../config/proxy-status.ts";
+import { healthReport, type HealthSources } from "../http/health.ts";
+import { requestGuards, type GuardSettings } from "../http/request-guards.ts";
+import { SkillError, type Skill, type SkillStore } from "../skills/skill-store.ts";
+import type { Activity } from "./activity.ts";
+import { CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, type ConsoleAuth, type Identity } from "./console-auth.ts";
+import type { HistoryFilter, HistoryStore } from "./history-store.ts";
+import { apisBody } from "./pages/apis.ts";
+import { executionBody, historyBody } from "./pages/history.ts";
+import { page, type Fragment } from "./pages/layout.ts";
+import { liveFragment, livePage } from "./pages/live.ts";
+import { loginPage } from "./pages/login.ts";
+import { skillBody, skillsBody } from "./pages/skills.ts";
+import { statusBody } from "./pages/status.ts";
+
+export interface ConsoleDeps {
+  activity: Activity;
+  history: HistoryStore;
+  auth: ConsoleAuth;
+  guards: GuardSettings;
+  health: HealthSources;
+  loadApis: () => Promise<LoadedApis>;
+  proxyStatus: () => Promise<ProxyStatus | undefined>;
+  skills: SkillStore;
+  auditDir: string | undefined;
+  limits: { maxConcurrency: number; maxQueue: number };
+  historyBounds: { maxEntries: number; maxAgeDays: number };
+  assets: { js: string; css: string };
+  log: (e: Record<string, unknown>) => void;
+  /** How often the live stream looks for changes. */
+  liveIntervalMs?: number;
+}
+
+/** No script but /assets/console.js, no inline style or script, no remote source, no framing. */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const PAGES = ["/", "/history", "/history/:id", "/apis", "/skills", "/skills/:name", "/status"] as const;
+const OPEN = ["/login", "/assets/console.js", "/assets/console.css", "/favicon.ico"] as const;
+const ACTIONS = ["/logout", "/console/live", "/console/executions/:id/cancel"] as const;
+/** At most this many live streams at once: each costs a render per tick. */
+const MAX_STREAMS = 32;
+
+type Env = { Variables: { identity: Identity } };
+
+function securityHeaders(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    c.header("Content-Security-Policy", CONSOLE_CSP);
+    c.header("X-Frame-Options", "DENY");
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    c.header("Cross-Origin-Opener-Policy", "same-origin");
+    c.header("Cross-Origin-Resource-Policy", "same-origin");
+    c.header("Cache-Control", "no-store");
+  };
+}
+
+/** Only a path of ours: never another origin ("//x", "/\x") after logging in. */
+function safeNext(next: unknown): string {
+  return typeof next === "string" && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : "/";
+}
+
+export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
+  // The console's routes carry who is asking (set by requireAuth below).
+  const app = gateway as unknown as Hono<Env>;
+  const guards = requestGuards(deps.guards, deps.log, { requireToken: false });
+  const headers = securityHeaders();
+  const requireAuth: MiddlewareHandler<Env> = async (c, next) => {
+    const identity = deps.auth.identify(c);
+    if (!identity) {
+      if (c.req.method === "GET" && (PAGES as readonly string[]).includes(c.req.routePath)) {
+        return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
+      }
+      return c.json({ error: "log in to the console first (or send the bearer token)" }, 401);
+    }
+    c.set("identity", identity);
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      // Defence in depth beside the token: a browser says where a request came from.
+      const site = c.req.header("sec-fetch-site");
+      if (site !== undefined && site !== "same-origin" && site !== "none") return c.json({ error: "cross-site request refused" }, 403);
+      let presented = c.req.header(CSRF_HEADER);
+      if (presented === undefined && (c.req.header("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) {
+        const form = await c.req.parseBody();
+        presented = typeof form[CSRF_FIELD] === "string" ? form[CSRF_FIELD] : undefined;
+      }
+      if (!deps.auth.csrfAccepted(identity, presented)) {
+        deps.log({ level: "warn", event: "console-csrf-refused", path: c.req.path });
+        return c.json({ error: "missing or wrong CSRF token: reload the console page and try again" }, 403);
+      }
+    }
+    await next();
+  };
+  for (const path of [...PAGES, ...OPEN, ...ACTIONS]) app.use(path, guards, headers);
+  for (const path of [...PAGES, ...ACTIONS]) app.use(path, requireAuth);
+
+  const frame = (c: Context<Env>, title: string, section: string) => {
+    const identity = c.get("identity");
+    return { title, section, csrf: "csrf" in identity ? identity.csrf : undefined, loggedIn: identity.kind === "cookie" };
+  };
+  const render = (c: Context<Env>, title: string, section: string, body: Fragment, status: 200 | 404 = 200) =>
+    c.html(page(frame(c, title, section), body), status);
+
+  app.get("/assets/console.js", (c) => c.body(deps.assets.js, 200, { "content-type": "text/javascript; charset=utf-8" }));
+  // Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
+  app.get("/assets/console.css", (c) => c.body(deps.assets.css, 200, { "content-type": "text/css; charset=utf-8" }));
+
+  // --- login -----------------------------------------------------------------------------
+  app.get("/login", (c) => (deps.auth.required ? c.html(loginPage(safeNext(c.req.query("next")))) : c.redirect("/", 303)));
+  app.post("/login", async (c) => {
+    if (!deps.auth.required) return c.redirect("/", 303);
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const result = deps.auth.login(typeof form.token === "string" ? form.token : "");
+    if (result === "throttled") return c.html(loginPage(next, "Too many wrong tokens; wait a minute."), 429);
+    if (!result) {
+      deps.log({ level: "warn", event: "console-login-refused" });
+      return c.html(loginPage(next, "That is not the gateway's token."), 401);
+    }
+    setCookie(c, SESSION_COOKIE, result.session, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      maxAge: result.maxAge,
+      secure: new URL(c.req.url).protocol === "https:",
+    });
+    deps.log({ event: "console-login" });
+    return c.redirect(next, 303);
+  });
+  app.post("/logout", (c) => {
+    deps.auth.logout(c.get("identity"));
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.redirect(deps.auth.required ? "/login" : "/", 303);
+  });
+
+  // --- live --------------------------------------------------------------------------------
+  const snapshot = async () =>
+    String(await liveFragment(await deps.activity.live(), deps.activity.recent(), deps.health.stats(), Date.now()));
+  app.get("/", async (c) => c.html(livePage(frame(c, "Live", "/"), raw(await snapshot()))));
+  let streams = 0;
+  app.get("/console/live", (c) => {
+    if (streams >= MAX_STREAMS) return c.json({ error: "too many live views open; close some console tabs" }, 503);
+    streams++;
+    return streamSSE(c, async (stream) => {
+      let last = "";
+      let quiet = 0;
+      try {
+        while (!stream.aborted) {
+          const fragment = await snapshot();
+          if (fragment !== last) {
+            last = fragment;
+            quiet = 0;
+            await stream.writeSSE({ event: "live", data: JSON.stringify({ html: fragment }) });
+          } else if (++quiet % 30 === 0) {
+            // A comment now and then finds a closed connection even when nothing changes.
+            await stream.write(": idle\n\n");
+          }
+          await stream.sleep(deps.liveIntervalMs ?? 500);
+        }
+      } finally {
+        streams--;
+      }
+    });
+  });
+  app.post("/console/executions/:id/cancel", (c) => {
+    const cancelled = deps.activity.cancel(c.req.param("id"));
+    return cancelled ? c.json({ cancelled: true }) : c.json({ error: "no such execution is queued or running" }, 404);
+  });
+
+  // --- history -----------------------------------------------------------------------------
+  app.get("/history", (c) => {
+    const q = c.req.query();
+    const time = (v: string | undefined) => (v && !Number.isNaN(Date.parse(v)) ? v : undefined);
+    const filter: HistoryFilter = {
+      outcome: q.outcome || undefined,
+      client: q.client || undefined,
+      api: q.api || undefined,
+      since: time(q.since),
+      until: time(q.until),
+      limit: 200,
+    };
+    return render(c, "History", "/history", historyBody(deps.history.enabled, deps.history.list(filter), filter, deps.history.facets()));
+  });
+  app.get("/history/:id", async (c) => {
+    const record = await deps.history.get(c.req.param("id"));
+    if (!record) return render(c, "Not found", "/history", page404("No such execution in the history (it may have been pruned)."), 404);
+    const audit = record.executionId ? await findAuditLines(deps.auditDir, record.executionId) : [];
+    return render(c, `Execution ${record.id.slice(0, 8)}`, "/history", executionBody(record, audit));
+  });
+
+  // --- APIs, skills, health ----------------------------------------------------------------
+  app.get("/apis", async (c) => {
+    const [loaded, proxy] = await Promise.all([deps.loadApis(), deps.proxyStatus()]);
+    return render(c, "APIs", "/apis", apisBody(loaded, proxy));
+  });
+  app.get("/skills", async (c) => render(c, "Skills", "/skills", skillsBody(await deps.skills.list())));
+  app.get("/skills/:name", async (c) => {
+    const name = c.req.param("name");
+    let skill: Skill;
+    try {
+      skill = await deps.skills.get(name);
+    } catch (err) {
+      if (err instanceof SkillError) return render(c, "Not found", "/skills", page404(err.message), 404);
+      throw err;
+    }
+    const versionOf = async (raw: string | undefined): Promise<Skill | undefined> => {
+      const n = Number(raw);
+      if (!raw || !Number.isInteger(n)) return undefined;
+      if (n === skill.version) return skill;
+      return deps.skills.version(name, n).catch(() => undefined);
+    };
+    const [shown, from, to] = await Promise.all([versionOf(c.req.query("version")), versionOf(c.req.query("from")), versionOf(c.req.query("to"))]);
+    const versions = await deps.skills.versions(name);
+    return render(c, `Skill ${name}`, "/skills", skillBody(skill, versions, shown ?? skill, from && to ? { from, to } : undefined));
+  });
+  app.get("/status", async (c) =>
+    render(c, "Health", "/status", statusBody(await healthReport(deps.health), deps.limits, { enabled: deps.history.enabled, ...deps.historyBounds })),
+  );
+}
+
+function page404(message: string): Fragment {
+  return html`<p class="empty">${message}</p>`;
+}
