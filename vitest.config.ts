@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: fast unit tests beside the code, and end-to-end suites that start the real stack.
+// Three projects: fast unit tests beside the code; end-to-end suites that start the real stack;
+// the console in a real browser, on a stack of its own with an access token set (run after the
+// integration project, never beside it: one stack at a time on these machines).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +11,18 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
+          exclude: ["test/browser/**"],
           globalSetup: ["test/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/browser/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           fileParallelism: false,

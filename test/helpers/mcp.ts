@@ -9,9 +9,11 @@ export type Execution = ExecutionResult;
 
 /** Connects; closing the client also ends its session on the server (HTTP DELETE), as a
  *  well-behaved client does, so the suites do not pile up idle sessions. */
-export async function connect(url: string, name = "airlock-tests"): Promise<Client> {
+export async function connect(url: string, name = "airlock-tests", token?: string): Promise<Client> {
   const client = new Client({ name, version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : undefined,
+  });
   await client.connect(transport);
   const close = client.close.bind(client);
   client.close = async () => {

@@ -35,7 +35,6 @@ export function page(frame: PageFrame, body: Fragment): Fragment {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 ${frame.csrf ? html`<meta name="airlock-csrf" content="${frame.csrf}">` : ""}
 <title>${frame.title} · Airlock</title>
 <link rel="stylesheet" href="/assets/console.css">

@@ -32,7 +32,11 @@ ${h.lines.map((l) => html`<span class="${l.startsWith("+") ? "add" : l.startsWit
 }
 
 export function skillBody(skill: Skill, versions: VersionRow[], shown: Skill, diff: { from: Skill; to: Skill } | undefined): Fragment {
-  const all = [...versions.map((v) => v.version), skill.version].sort((a, b) => b - a);
+  // The store lists the current version among the others; a skill just saved may list only it.
+  const rows = [...versions.filter((v) => v.version !== skill.version), { version: skill.version, updated: skill.updated, description: skill.description }].sort(
+    (a, b) => b.version - a.version,
+  );
+  const all = rows.map((r) => r.version);
   const pick = (name: string, chosen: number) => html`<select name="${name}">${all.map(
     (v) => html`<option value="${v}"${v === chosen ? html` selected` : ""}>v${v}</option>`,
   )}</select>`;
@@ -40,9 +44,8 @@ export function skillBody(skill: Skill, versions: VersionRow[], shown: Skill, di
 <h2>Versions</h2>
 <table class="versions"><thead><tr><th>Version</th><th>Saved</th><th>By client</th><th>Session</th><th>Description</th></tr></thead>
 <tbody>
-<tr><td><a href="/skills/${skill.name}?version=${skill.version}">v${skill.version}</a> (current)</td><td>${when(skill.updated.at)}</td><td>${skill.updated.client}</td><td>${short(skill.updated.session)}</td><td>${skill.description}</td></tr>
-${[...versions].sort((a, b) => b.version - a.version).map(
-    (v) => html`<tr><td><a href="/skills/${skill.name}?version=${v.version}">v${v.version}</a></td><td>${when(v.updated.at)}</td><td>${v.updated.client}</td><td>${short(v.updated.session)}</td><td>${v.description}</td></tr>`,
+${rows.map(
+    (v) => html`<tr><td><a href="/skills/${skill.name}?version=${v.version}">v${v.version}</a>${v.version === skill.version ? " (current)" : ""}</td><td>${when(v.updated.at)}</td><td>${v.updated.client}</td><td>${short(v.updated.session)}</td><td>${v.description}</td></tr>`,
   )}
 </tbody></table>
 <h2>Compare</h2>
