@@ -24,6 +24,7 @@ import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
+from budgets import Budgets, budgets_for  # noqa: E402
 from ca_publication import CaPublication  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
 from response_stream import ResponseStream  # noqa: E402
@@ -122,6 +123,7 @@ class AirlockEgress:
         self.pinned_name = {}
         self._scrubber = (None, None)
         self._names = (None, None)
+        self.budgets = None
 
     def scrubber(self, echoes):
         """The scrubber for all loaded credentials, rebuilt only when the APIs change; a request
@@ -159,6 +161,9 @@ class AirlockEgress:
         # Events first: loading the APIs may already report a broken config through them.
         if "airlock_events_dir" in updated or "airlock_events_keep_seconds" in updated or self.events is None:
             self.events = EgressEvents(ctx.options.airlock_events_dir or None, keep_seconds=ctx.options.airlock_events_keep_seconds)
+        if self.budgets is None:
+            # Per-execution counts live as long as an execution may: the event files' horizon.
+            self.budgets = Budgets(keep_seconds=ctx.options.airlock_events_keep_seconds)
         if "airlock_auth_key" in updated or self.auth_key is None:
             path = ctx.options.airlock_auth_key
             if not path:
@@ -371,6 +376,12 @@ class AirlockEgress:
             )
             self.events.record("deny", exec_id, **base, reason="credential over plain HTTP", credentials=result.used)
             return
+        budgets = budgets_for(api, result.used)
+        over = self.budgets.take(exec_id, budgets) if budgets else None
+        if over:
+            synthetic(flow, 429, "limit", over.message(), {"retry-after": str(over.retry_after)} if over.retry_after else {})
+            self.events.record("limit", exec_id, **base, reason=f"{over.what}: {over.limit} per {over.per}", credentials=result.used)
+            return
         redactions = 0
         headers, query = [], []
         for key, value in result.headers:
@@ -408,6 +419,8 @@ class AirlockEgress:
                 redactions += hits
         flow.metadata["airlock_echoes"] = result.echoes
         flow.metadata["airlock_outbound"] = {"credentials": result.used, "redactions": redactions}
+        if budgets:
+            flow.metadata["airlock_outbound"]["budgets"] = self.budgets.report(exec_id, budgets)
 
     def _effective_methods(self, api, req):
         """Every method the upstream might act on. The body is read only where the answer matters:

@@ -12,11 +12,34 @@ from dataclasses import dataclass, field
 
 import jsonschema
 
-from effective_method import methods_in_scope
+from effective_method import UNKNOWN, methods_in_scope
 from path_scope import path_in_scope, pattern_problem
 
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "api-config.schema.json")
 API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A budget: None for a bound the config does not set."""
+    per_execution: int | None = None
+    per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """Requests matching it wait for a person. None: any method / any path."""
+    methods: frozenset | None
+    paths: tuple | None
+
+    def matches(self, methods, views):
+        """Fails closed: a method override that cannot be ruled out, or a path servers may read
+        differently, counts as matching."""
+        if self.methods is not None and not (UNKNOWN in methods or any(m in self.methods for m in methods)):
+            return False
+        if self.paths is None:
+            return True
+        return any(view.ambiguous is not None or path_in_scope(self.paths, view) for view in views)
 
 
 @dataclass(frozen=True)
@@ -28,6 +51,7 @@ class Credential:
     basic_auth: bool
     methods: frozenset | None
     paths: tuple | None
+    limits: Limits | None = None
 
     def in_scope(self, methods, views):
         """Every method the upstream might act on, and every path it might act on (the request's,
@@ -48,6 +72,8 @@ class Api:
     # HTTPS ports (credentials only over TLS to these) and plain-HTTP ports (never credentials).
     ports: frozenset = frozenset({443})
     plain_http_ports: frozenset = frozenset()
+    approvals: tuple = ()
+    limits: Limits | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +157,19 @@ def parse_api(name, file, text, validator, environ=os.environ, read_file=read_te
                 basic_auth=cred.get("basicAuth", False),
                 methods=frozenset(cred["methods"]) if "methods" in cred else None,
                 paths=tuple(cred["paths"]) if "paths" in cred else None,
+                limits=_limits(cred.get("limits")),
             )
         )
+    approvals = []
+    for i, rule in enumerate(data.get("approvals", [])):
+        for j, pattern in enumerate(rule.get("paths", [])):
+            problem = pattern_problem(pattern)
+            if problem:
+                return Problem(file, f"approvals.{i}.paths.{j}", problem)
+        approvals.append(ApprovalRule(
+            methods=frozenset(rule["methods"]) if "methods" in rule else None,
+            paths=tuple(rule["paths"]) if "paths" in rule else None,
+        ))
     return Api(
         name=name,
         domains=frozenset(data["domains"]),
@@ -142,7 +179,15 @@ def parse_api(name, file, text, validator, environ=os.environ, read_file=read_te
         active=data.get("active", True),
         ports=frozenset(data.get("ports", [443])),
         plain_http_ports=frozenset(data.get("plainHttpPorts", [])),
+        approvals=tuple(approvals),
+        limits=_limits(data.get("limits")),
     )
+
+
+def _limits(spec):
+    if not spec:
+        return None
+    return Limits(per_execution=spec.get("requestsPerExecution"), per_minute=spec.get("requestsPerMinute"))
 
 
 @dataclass

@@ -31,6 +31,19 @@ const valueSource = z.union([
   z.object({ file: z.string().regex(/^\/[^\0]{1,1023}$/).describe("Absolute path of a file in the proxy container") }).strict(),
 ]);
 
+// Plain paths only: no escapes, ';', '\\', '?', '#', empty or dot segments; '*' only at the end.
+// The proxy refuses requests whose own path is that ambiguous wherever a credential would go.
+const pathPattern = z.string().regex(/^(?!.*\/\/)(?!.*\/\.+(?:\/|\*?$))\/[A-Za-z0-9._~!$&'()+,=:@\/-]{0,254}\*?$/, {
+  message: "must be a plain path like /v1/charges or /v1/charges* ('*' only at the end; no %, ;, \\, ?, #, // or dot segments)",
+});
+
+const limits = z
+  .object({
+    requestsPerExecution: z.number().int().min(1).max(1_000_000).optional().describe("At most this many requests in one execution"),
+    requestsPerMinute: z.number().int().min(1).max(1_000_000).optional().describe("At most this many requests in any 60 seconds, all executions together"),
+  })
+  .strict();
+
 const credential = z
   .object({
     description: z.string().max(500).optional().describe("What the credential grants, for the model"),
@@ -40,16 +53,18 @@ const credential = z
     value: valueSource.describe("Where the proxy reads the real value"),
     methods: z.array(method).max(7).optional().describe("Only for these methods (default: all)"),
     paths: z
-      .array(
-        // Plain paths only: no escapes, ';', '\\', '?', '#', empty or dot segments; '*' only at the end.
-        // The proxy refuses requests whose own path is that ambiguous wherever a credential would go.
-        z.string().regex(/^(?!.*\/\/)(?!.*\/\.+(?:\/|\*?$))\/[A-Za-z0-9._~!$&'()+,=:@\/-]{0,254}\*?$/, {
-          message: "must be a plain path like /v1/charges or /v1/charges* ('*' only at the end; no %, ;, \\, ?, #, // or dot segments)",
-        }),
-      )
+      .array(pathPattern)
       .max(32)
       .optional()
       .describe("Only for these URL paths, matched whole segments at a time: '/v1/charges*' matches /v1/charges and anything under it (default: all)"),
+    limits: limits.optional().describe("Budgets for requests that carry this credential"),
+  })
+  .strict();
+
+const approvalRule = z
+  .object({
+    methods: z.array(method).min(1).max(7).optional().describe("Methods that need approval (default: any)"),
+    paths: z.array(pathPattern).min(1).max(32).optional().describe("Paths that need approval, matched like credential paths (default: any)"),
   })
   .strict();
 
@@ -72,6 +87,12 @@ export const apiConfigSchema = z
     referenceUrl: z.url().optional().describe("Where the API's documentation lives"),
     restrictedMethods: z.array(method).default([]).describe("Methods the proxy refuses on this API"),
     redact: z.array(z.string().min(3).max(256)).max(256).default([]).describe("Strings replaced by [REDACTED] in outbound requests"),
+    approvals: z
+      .array(approvalRule)
+      .max(32)
+      .default([])
+      .describe("Requests matching any rule wait for a person's approval (MCP elicitation or the console) before they go out"),
+    limits: limits.optional().describe("Budgets for requests to this API"),
     active: z.boolean().default(true).describe("false keeps the file but switches the API off"),
   })
   .strict();

@@ -18,6 +18,10 @@ export interface EgressRequest {
   api?: string | null;
   credentials?: string[];
   reason?: string;
+  /** The request budgets it took a place in, and how much of each is used now. */
+  budgets?: EgressEvent["budgets"];
+  /** A person's decision, when an approval rule held it. */
+  approval?: EgressEvent["approval"];
 }
 
 export interface EgressSummary {
@@ -63,8 +67,8 @@ export function summarise(text: string): EgressSummary {
       summary.omitted++;
       continue;
     }
-    const { decision, api, method, host, path, status, credentials, reason, restricted } = parsed;
-    const entry: EgressRequest = { decision, api, method, host, path, status, credentials, reason };
+    const { decision, api, method, host, path, status, credentials, reason, restricted, budgets, approval } = parsed;
+    const entry: EgressRequest = { decision, api, method, host, path, status, credentials, reason, budgets, approval };
     for (const key of Object.keys(entry) as Array<keyof EgressRequest>) if (entry[key] === undefined) delete entry[key];
     summary.requests.push(restricted ? { ...entry, reason: `${restricted} is restricted` } : entry);
   }

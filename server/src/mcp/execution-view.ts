@@ -29,7 +29,7 @@ export const executionResultShape = {
       requests: z
         .array(
           z.object({
-            decision: z.string().describe("allow, inject, redact, scrub, deny, restrict, block or error"),
+            decision: z.string().describe("allow, inject, redact, scrub, deny, restrict, block, error, limit or unapproved"),
             method: z.string().optional(),
             host: z.string().optional(),
             path: z.string().optional(),
@@ -37,6 +37,14 @@ export const executionResultShape = {
             api: z.string().nullable().optional(),
             credentials: z.array(z.string()).optional().describe("Credential names injected"),
             reason: z.string().optional(),
+            budgets: z
+              .array(z.object({ what: z.string(), used: z.number(), limit: z.number(), per: z.enum(["execution", "minute"]) }))
+              .optional()
+              .describe("Request budgets this request counted against, and how much of each is used"),
+            approval: z
+              .object({ outcome: z.string(), by: z.string(), waitedMs: z.number() })
+              .optional()
+              .describe("A person's decision on a request that needed approval"),
           }),
         )
         .describe("Requests made through the egress proxy"),

@@ -18,12 +18,14 @@ export const EGRESS_DECISIONS = {
   restrict: "refused: the API restricts this method",
   block: "the response was withheld (an encoded credential it could not rewrite, or a body it could not decode)",
   error: "the proxy failed on it, so it was refused",
+  limit: "refused (429): over a request budget of its API or credential",
+  unapproved: "refused: it needed a person's approval and did not get it (declined, or no answer in time)",
   "config-invalid": "an API config file could not be loaded (not a request)",
 } as const;
 export type EgressDecision = keyof typeof EGRESS_DECISIONS;
 
 /** Decisions that count as refusals in an execution's summary. */
-export const REFUSALS: ReadonlySet<EgressDecision> = new Set(["deny", "restrict", "block", "error"]);
+export const REFUSALS: ReadonlySet<EgressDecision> = new Set(["deny", "restrict", "block", "error", "limit", "unapproved"]);
 
 export const egressEventSchema = z
   .object({
@@ -49,6 +51,19 @@ export const egressEventSchema = z
     field: z.string().optional(),
     message: z.string().optional(),
     kept_last_good: z.boolean().optional(),
+    budgets: z
+      .array(z.object({ what: z.string(), used: z.number().int(), limit: z.number().int(), per: z.enum(["execution", "minute"]) }).strict())
+      .optional()
+      .describe("The request budgets it took a place in, and how much of each is used"),
+    approval: z
+      .object({
+        outcome: z.enum(["approved", "declined", "timeout", "unavailable"]),
+        by: z.string().describe("elicitation, console, or why no one could be asked"),
+        waitedMs: z.number().int(),
+      })
+      .strict()
+      .optional()
+      .describe("A person's decision on a request an approval rule held"),
   })
   .strict();
 

@@ -81,9 +81,9 @@ export function capped(label: string, value: CappedText | string, cls: string): 
 export function egressTable(egress: EgressSummary): Fragment {
   if (egress.requests.length === 0) return html`<p class="empty">No requests through the proxy.</p>`;
   return html`<table class="egress">
-<thead><tr><th>Decision</th><th>Method</th><th>Host</th><th>Path</th><th>Status</th><th>API</th><th>Credentials</th><th>Reason</th></tr></thead>
+<thead><tr><th>Decision</th><th>Method</th><th>Host</th><th>Path</th><th>Status</th><th>API</th><th>Credentials</th><th>Budgets</th><th>Reason</th></tr></thead>
 <tbody>${egress.requests.map(
-    (r) => html`<tr class="decision-${r.decision}"><td>${r.decision}</td><td>${r.method ?? ""}</td><td>${r.host ?? ""}</td><td class="path">${r.path ?? ""}</td><td>${r.status ?? ""}</td><td>${r.api ?? ""}</td><td>${(r.credentials ?? []).join(", ")}</td><td>${r.reason ?? ""}</td></tr>`,
+    (r) => html`<tr class="decision-${r.decision}"><td>${r.decision}</td><td>${r.method ?? ""}</td><td>${r.host ?? ""}</td><td class="path">${r.path ?? ""}</td><td>${r.status ?? ""}</td><td>${r.api ?? ""}</td><td>${(r.credentials ?? []).join(", ")}</td><td>${(r.budgets ?? []).map((b) => `${b.what} ${b.used}/${b.limit} per ${b.per}`).join("; ")}</td><td>${r.approval ? `${r.approval.outcome} by ${r.approval.by} after ${ms(r.approval.waitedMs)}${r.reason ? "; " : ""}` : ""}${r.reason ?? ""}</td></tr>`,
   )}</tbody>
 </table>
 <p class="note">${egress.denied} refused or blocked${egress.omitted ? html`; ${egress.omitted} more not listed` : ""}</p>`;
