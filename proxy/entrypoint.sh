@@ -39,6 +39,19 @@ if [ ! -s "$key" ]; then
   mv "$key.tmp" "$key"
 fi
 
+# The key the gateway's approval endpoint and this proxy prove themselves with (approvals.py):
+# made here once, in a volume only the gateway also mounts (read-only).
+approvals_key=/var/lib/airlock-proxy/approvals/key
+if [ ! -s "$approvals_key" ]; then
+  umask 022
+  python3 -c 'import secrets,sys; open(sys.argv[1] + ".tmp", "w").write(secrets.token_hex(32) + "\n")' "$approvals_key"
+  mv "$approvals_key.tmp" "$approvals_key"
+fi
+approval_timeout=${AIRLOCK_APPROVAL_TIMEOUT_SECONDS:-120}
+case "$approval_timeout" in
+  ''|*[!0-9]*) fail "AIRLOCK_APPROVAL_TIMEOUT_SECONDS must be a whole number of seconds, not '${approval_timeout}'" ;;
+esac
+
 listen_alias=${AIRLOCK_PROXY_LISTEN_ALIAS:-airlock-proxy-listen}
 listen_host=$(python3 -c 'import socket,sys; print(socket.gethostbyname(sys.argv[1]))' "$listen_alias" 2>/dev/null) \
   || fail "cannot resolve $listen_alias: the proxy must be on the sandbox network with that alias"
@@ -66,4 +79,7 @@ exec mitmdump \
   --set airlock_events_keep_seconds="$((max_timeout + 600))" \
   --set airlock_open_egress="${AIRLOCK_OPEN_EGRESS:-false}" \
   --set airlock_open_egress_networks="${AIRLOCK_OPEN_EGRESS_NETWORKS:-}" \
+  --set airlock_approvals_url="${AIRLOCK_APPROVALS_URL:-http://server:8090/approvals}" \
+  --set airlock_approvals_key="$approvals_key" \
+  --set airlock_approval_timeout="$approval_timeout" \
   -s /opt/airlock/addons/airlock_egress.py

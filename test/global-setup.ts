@@ -7,4 +7,6 @@ export const { setup, teardown } = stackSetup(() => ({
   AIRLOCK_MAX_CONCURRENCY: "3",
   AIRLOCK_MAX_TIMEOUT_SECONDS: "60",
   AIRLOCK_SANDBOX_MEMORY: "512m",
+  // Short, so the test of an approval no one gives ends quickly.
+  AIRLOCK_APPROVAL_TIMEOUT_SECONDS: "4",
 }));

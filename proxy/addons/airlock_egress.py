@@ -24,6 +24,7 @@ import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
+from approvals import ApprovalClient, excerpt  # noqa: E402
 from budgets import Budgets, budgets_for  # noqa: E402
 from ca_publication import CaPublication  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
@@ -57,6 +58,25 @@ def synthetic(flow, status, decision, message, headers=()):
         message + "\n",
         {"content-type": "text/plain; charset=utf-8", "x-airlock-decision": decision, **dict(headers)},
     )
+
+
+def read_key_file(path):
+    if not path:
+        raise OSError("airlock_approvals_key is not set")
+    with open(path, encoding="utf-8") as fh:
+        return fh.read().strip()
+
+
+def refusal_message(method, host, path, api_name, approval, why):
+    """What the code reads when a held request does not go out: enough for the model to act on."""
+    why = {
+        "declined": f"a person declined it ({approval['by']})",
+        "timeout": f"no one answered within the approval timeout ({approval['by']})",
+        "unavailable": f"no one could be asked: {why}",
+    }.get(approval["outcome"], approval["outcome"])
+    return (f"airlock: {method} https://{host}{path} needs a person's approval on API '{api_name}' and was not "
+            f"approved: {why}. Nothing was sent. Do not retry it in a loop: tell the user what you wanted to do "
+            "and let them decide.")
 
 
 def is_upgrade(headers):
@@ -124,6 +144,7 @@ class AirlockEgress:
         self._scrubber = (None, None)
         self._names = (None, None)
         self.budgets = None
+        self.approvals = None
 
     def scrubber(self, echoes):
         """The scrubber for all loaded credentials, rebuilt only when the APIs change; a request
@@ -152,6 +173,9 @@ class AirlockEgress:
         )
         loader.add_option("airlock_auth_key", str, "", "File holding the key that signs execution tokens")
         loader.add_option("airlock_body_limit", int, 64 << 20, "Largest decoded response body, in bytes")
+        loader.add_option("airlock_approvals_url", str, "", "The gateway's approval endpoint (empty: every held request is refused)")
+        loader.add_option("airlock_approvals_key", str, "", "File holding the key shared with the gateway's approval endpoint")
+        loader.add_option("airlock_approval_timeout", int, 120, "Longest wait for a person's decision, in seconds")
         loader.add_option(
             "airlock_events_keep_seconds", int, 600,
             "How long per-execution event files are kept: longer than the longest execution may run",
@@ -161,6 +185,9 @@ class AirlockEgress:
         # Events first: loading the APIs may already report a broken config through them.
         if "airlock_events_dir" in updated or "airlock_events_keep_seconds" in updated or self.events is None:
             self.events = EgressEvents(ctx.options.airlock_events_dir or None, keep_seconds=ctx.options.airlock_events_keep_seconds)
+        if "airlock_approvals_url" in updated or "airlock_approvals_key" in updated or self.approvals is None:
+            key_file = ctx.options.airlock_approvals_key
+            self.approvals = ApprovalClient(ctx.options.airlock_approvals_url, lambda: read_key_file(key_file))
         if self.budgets is None:
             # Per-execution counts live as long as an execution may: the event files' horizon.
             self.budgets = Budgets(keep_seconds=ctx.options.airlock_events_keep_seconds)
@@ -382,6 +409,18 @@ class AirlockEgress:
             synthetic(flow, 429, "limit", over.message(), {"retry-after": str(over.retry_after)} if over.retry_after else {})
             self.events.record("limit", exec_id, **base, reason=f"{over.what}: {over.limit} per {over.per}", credentials=result.used)
             return
+        # Before anything is put in: a held request carries no credential until a person says yes.
+        # Asked before anything is put in: a held request carries no credential until a person says yes.
+        approval = None
+        rule = next((i for i, r in enumerate(api.approvals) if r.matches(methods, views)), None)
+        if rule is not None:
+            approval, why = await self._ask_person(flow, exec_id, host, api, rule, result.used)
+            if approval["outcome"] != "approved":
+                self.budgets.give_back(exec_id, budgets)
+                synthetic(flow, 403, "unapproved", refusal_message(req.method, host, req.path, api.name, approval, why))
+                self.events.record("unapproved", exec_id, **base, credentials=result.used, approval=approval,
+                                   reason=why or f"{approval['outcome']} by {approval['by']}")
+                return
         redactions = 0
         headers, query = [], []
         for key, value in result.headers:
@@ -421,6 +460,26 @@ class AirlockEgress:
         flow.metadata["airlock_outbound"] = {"credentials": result.used, "redactions": redactions}
         if budgets:
             flow.metadata["airlock_outbound"]["budgets"] = self.budgets.report(exec_id, budgets)
+        if approval:
+            flow.metadata["airlock_outbound"]["approval"] = approval
+
+    async def _ask_person(self, flow, exec_id, host, api, rule, credentials):
+        """Holds the flow until the gateway says what a person decided: ({outcome, by, waitedMs},
+        why no one could be asked or None)."""
+        started = time.monotonic()
+        req = flow.request
+        if not ctx.options.airlock_approvals_url:
+            outcome, by = "unavailable", "no approval service is configured"
+        else:
+            question = {
+                "execution": exec_id, "api": api.name, "rule": rule, "method": req.method,
+                "host": host, "path": req.path, "credentials": sorted(credentials),
+                "excerpt": excerpt(req.raw_content, [(c.name, c.value) for c in self.registry.all_credentials()]),
+            }
+            outcome, by = await self.approvals.ask(question, ctx.options.airlock_approval_timeout)
+        unavailable = outcome == "unavailable"
+        approval = {"outcome": outcome, "by": "none" if unavailable else by, "waitedMs": int((time.monotonic() - started) * 1000)}
+        return approval, by if unavailable else None
 
     def _effective_methods(self, api, req):
         """Every method the upstream might act on. The body is read only where the answer matters:

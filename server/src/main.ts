@@ -21,6 +21,8 @@ import { createConsoleAuth } from "./console/console-auth.ts";
 import { mountConsole } from "./console/console-routes.ts";
 import { createHistoryStore } from "./console/history-store.ts";
 import { readFileSync } from "node:fs";
+import { createApprovalBroker } from "./approvals/approval-broker.ts";
+import { createApprovalEndpoint, keyReader } from "./approvals/approval-endpoint.ts";
 import { createMcpSessions } from "./http/mcp-sessions.ts";
 import { createMetrics } from "./http/metrics.ts";
 import { createStackStatus } from "./http/stack-status.ts";
@@ -131,6 +133,7 @@ const history = await createHistoryStore(settings.history.dir, settings.history,
 setInterval(() => void history.prune(), 10 * 60_000).unref();
 const activity = createActivity({ execute: executor, history, readEgress, outputBytes: settings.history.outputBytes, log });
 const execute = activity.execute;
+const approvals = createApprovalBroker({ channelFor: activity.channelFor, log });
 
 const skills = createSkillStore(
   settings.skillsDir,
@@ -178,6 +181,7 @@ const app = createApp({
   console: (app) =>
     mountConsole(app, {
       activity,
+      approvals,
       history,
       auth: createConsoleAuth(settings.authToken),
       guards,
@@ -202,11 +206,17 @@ const server = serve({ fetch: app.fetch, hostname: settings.listenHost, port: se
     published: settings.bindAddress,
   }),
 );
+// The proxy's way to ask for a person's approval: internal network only, key-checked both ways.
+const approvalServer = serve(
+  { fetch: createApprovalEndpoint({ broker: approvals, readKey: keyReader(settings.approvals.keyFile), log }).fetch, hostname: settings.listenHost, port: settings.approvals.port },
+  (info) => log({ event: "approvals-listening", port: info.port, key: settings.approvals.keyFile ? "shared with the proxy" : "none: every approval is refused" }),
+);
 await loadApis();
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
     launcher.close();
+    approvalServer.close();
     void sessions.closeAll().finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 3000).unref();
   });

@@ -9,4 +9,5 @@ export const { setup, teardown } = stackSetup(() => ({
   AIRLOCK_MAX_CONCURRENCY: "3",
   AIRLOCK_MAX_TIMEOUT_SECONDS: "60",
   AIRLOCK_AUTH_TOKEN: `console-${randomBytes(16).toString("hex")}`,
+  AIRLOCK_APPROVAL_TIMEOUT_SECONDS: "30",
 }));

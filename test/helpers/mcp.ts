@@ -1,7 +1,7 @@
 /** @module MCP client helpers for the integration suites: the official SDK client, over HTTP. */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import type { ExecutionResult } from "../../server/src/executor/execution-result.ts";
 
 /** What execute_code returns as structured content: the server's own result type. */
@@ -10,7 +10,23 @@ export type Execution = ExecutionResult;
 /** Connects; closing the client also ends its session on the server (HTTP DELETE), as a
  *  well-behaved client does, so the suites do not pile up idle sessions. */
 export async function connect(url: string, name = "airlock-tests", token?: string): Promise<Client> {
-  const client = new Client({ name, version: "1.0.0" });
+  return connectClient(new Client({ name, version: "1.0.0" }), url, token);
+}
+
+/** A client that declares elicitation and answers each request with `answer` (as Claude Code
+ *  asks its user). */
+export async function connectWithElicitation(
+  url: string,
+  name: string,
+  answer: (request: ElicitRequest) => Promise<ElicitResult>,
+  token?: string,
+): Promise<Client> {
+  const client = new Client({ name, version: "1.0.0" }, { capabilities: { elicitation: {} } });
+  client.setRequestHandler(ElicitRequestSchema, (request) => answer(request));
+  return connectClient(client, url, token);
+}
+
+async function connectClient(client: Client, url: string, token?: string): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : undefined,
   });

@@ -63,7 +63,7 @@ async function makeCerts(dir: string): Promise<void> {
     "-keyout", "ca.key", "-out", "ca.pem");
   await o("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=api.fake.test", "-keyout", "server.key", "-out", "server.csr");
   await writeFile(path.join(dir, "ext.cnf"),
-    "subjectAltName=DNS:api.fake.test,DNS:other.fake.test,DNS:unlisted.fake.test,DNS:late.fake.test\n");
+    "subjectAltName=DNS:api.fake.test,DNS:other.fake.test,DNS:unlisted.fake.test,DNS:late.fake.test,DNS:held.fake.test\n");
   await o("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
     "-extfile", "ext.cnf", "-out", "server.pem");
   // Self-signed, for untrusted.fake.test: no CA the proxy trusts vouches for it.

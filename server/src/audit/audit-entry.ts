@@ -46,6 +46,11 @@ export function auditEntry(req: ExecuteRequest, result: ExecutionResult, include
       hosts: [...new Set(requests.map((r) => r.host).filter(Boolean))].sort(),
       credentials: [...new Set(requests.flatMap((r) => r.credentials ?? []))].sort(),
       denied: result.egress.denied,
+      // Every request a person was asked about, and what they decided.
+      approvals: requests
+        .filter((r) => r.approval)
+        .map((r) => ({ method: r.method, host: r.host, path: r.path, outcome: r.approval!.outcome, by: r.approval!.by })),
     },
+    ...(result.approvalWaitMs ? { approvalWaitMs: result.approvalWaitMs } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Execute, ExecuteRequest } from "../executor/executor.ts";
 import type { ExecutionResult } from "../executor/execution-result.ts";
 import type { EgressSummary, ReadEgress } from "../executor/egress-summary.ts";
+import type { ExecutionChannel } from "../approvals/approval-broker.ts";
 import { capText, summaryOf, type CappedText, type HistoryRecord, type HistoryStore, type HistorySummary } from "./history-store.ts";
 
 export interface LiveExecution {
@@ -40,10 +41,16 @@ export interface Activity {
   cancel(id: string): boolean;
   /** The latest ended calls, newest first (kept in memory even when history is off). */
   recent(): HistorySummary[];
+  /** How to reach the call running `executionId` (the approval broker asks through it). */
+  channelFor(executionId: string): ExecutionChannel | undefined;
 }
 
 interface Entry {
   view: Omit<LiveExecution, "egress">;
+  req: ExecuteRequest;
+  deadline: number;
+  ended: AbortController;
+  approvalWaitMs: number;
   controller: AbortController;
   decoders: Record<"stdout" | "stderr", InstanceType<typeof TextDecoder>>;
 }
@@ -101,6 +108,10 @@ export function createActivity(deps: {
     const id = randomBytes(16).toString("hex");
     const controller = new AbortController();
     const entry: Entry = {
+      req,
+      deadline: Date.now() + req.timeoutSeconds * 1000,
+      ended: new AbortController(),
+      approvalWaitMs: 0,
       controller,
       decoders: { stdout: new TextDecoder(), stderr: new TextDecoder() },
       view: {
@@ -140,7 +151,9 @@ export function createActivity(deps: {
       });
     } finally {
       running.delete(id);
-      }
+      entry.ended.abort();
+    }
+    if (entry.approvalWaitMs > 0) result = { ...result, approvalWaitMs: entry.approvalWaitMs };
     if (entry.view.cancelling && result.outcome === "cancelled") result = { ...result, message: MESSAGE_CANCELLED_BY_OPERATOR };
     const rec = record(entry, req, result);
     recent.unshift(summaryOf(rec));
@@ -167,5 +180,18 @@ export function createActivity(deps: {
       return true;
     },
     recent: () => [...recent],
+    channelFor(executionId) {
+      const entry = [...running.values()].find((e) => e.view.executionId === executionId);
+      if (!entry) return undefined;
+      const { req, view } = entry;
+      return {
+        elicit: req.elicit,
+        notice: (message) => req.notice?.(message),
+        deadline: entry.deadline,
+        ended: entry.ended.signal,
+        waited: (ms) => void (entry.approvalWaitMs += ms),
+        who: { client: view.client, session: view.session, tool: view.tool, callId: view.id },
+      };
+    },
   };
 }

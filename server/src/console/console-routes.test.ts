@@ -8,6 +8,7 @@ import { EMPTY_EGRESS } from "../executor/egress-summary.ts";
 import type { Execute } from "../executor/executor.ts";
 import type { SkillStore } from "../skills/skill-store.ts";
 import { createActivity } from "./activity.ts";
+import { createApprovalBroker } from "../approvals/approval-broker.ts";
 import { createConsoleAuth } from "./console-auth.ts";
 import { CONSOLE_CSP, mountConsole } from "./console-routes.ts";
 import { createHistoryStore, type HistoryRecord } from "./history-store.ts";
@@ -28,9 +29,11 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
     return { outcome: "success", exitCode: 0, stdout: XSS, stderr: "", durationMs: 1, outputTruncated: false, egress: EMPTY_EGRESS };
   };
   const activity = createActivity({ execute, history, readEgress: async () => EMPTY_EGRESS, outputBytes: 4096, log: () => {} });
+  const approvals = createApprovalBroker({ channelFor: activity.channelFor, log: () => {} });
   const app = new Hono();
   mountConsole(app, {
     activity,
+    approvals,
     history,
     auth: createConsoleAuth(token),
     guards: { allowedHosts: [], allowedOrigins: [], authToken: token },
@@ -46,7 +49,7 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
   });
   const request = (p: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
     app.request(`http://127.0.0.1:8080${p}`, { ...init, headers: { host: "127.0.0.1:8080", ...init.headers } });
-  return { app, request, activity, history, release };
+  return { app, request, activity, history, release, approvals };
 }
 
 async function login(request: Awaited<ReturnType<typeof consoleApp>>["request"]) {
@@ -156,6 +159,28 @@ describe("console security", () => {
     }
     // The one script is our file; no inline script at all.
     for (const html of pages) expect(html.match(/<script[^>]*>/g)).toEqual(['<script src="/assets/console.js" defer>']);
+  });
+
+  it("should decide a held request only with the page's CSRF token, and only that request", async () => {
+    const { request, activity, approvals, release } = await consoleApp();
+    const { session, csrf } = await login(request);
+    void activity.execute({ code: "x", timeoutSeconds: 30 });
+    await new Promise((r) => setTimeout(r, 10));
+    const question = { id: "1".repeat(32), execution: "cd".repeat(16), api: "pay", rule: 0, method: "POST", host: "api.pay.test", path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: XSS, timeoutSeconds: 30 };
+    const answer = approvals.ask(question);
+    await new Promise((r) => setTimeout(r, 10));
+    const page = await (await request("/approvals", { headers: { cookie: session } })).text();
+    expect(page).toContain("https://api.pay.test/v1/refunds");
+    expect(page).not.toContain("<script>document");
+    const decide = (body: Record<string, string>, id = question.id) =>
+      request(`/console/approvals/${id}`, { method: "POST", body: new URLSearchParams(body), headers: { cookie: session, "content-type": "application/x-www-form-urlencoded" } });
+    expect((await decide({ decision: "approve" })).status).toBe(403);
+    expect((await decide({ decision: "approve", csrf: "0".repeat(64) })).status).toBe(403);
+    expect((await decide({ decision: "approve", csrf }, "2".repeat(32))).status).toBe(404);
+    expect(approvals.pending()).toHaveLength(1);
+    expect((await decide({ decision: "approve", csrf })).status).toBe(303);
+    expect(await answer).toEqual({ outcome: "approved", by: "console (operator)" });
+    release();
   });
 
   it("should not show a record under an id that is not one", async () => {

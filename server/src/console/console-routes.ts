@@ -18,6 +18,8 @@ import { healthReport, type HealthSources } from "../http/health.ts";
 import { requestGuards, type GuardSettings } from "../http/request-guards.ts";
 import { SkillError, type Skill, type SkillStore } from "../skills/skill-store.ts";
 import type { Activity } from "./activity.ts";
+import type { ApprovalBroker } from "../approvals/approval-broker.ts";
+import { approvalsBody } from "./pages/approvals.ts";
 import { CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, type ConsoleAuth, type Identity } from "./console-auth.ts";
 import type { HistoryFilter, HistoryStore } from "./history-store.ts";
 import { apisBody } from "./pages/apis.ts";
@@ -30,6 +32,7 @@ import { statusBody } from "./pages/status.ts";
 
 export interface ConsoleDeps {
   activity: Activity;
+  approvals: ApprovalBroker;
   history: HistoryStore;
   auth: ConsoleAuth;
   guards: GuardSettings;
@@ -51,9 +54,9 @@ export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const PAGES = ["/", "/history", "/history/:id", "/apis", "/skills", "/skills/:name", "/status"] as const;
+const PAGES = ["/", "/history", "/history/:id", "/approvals", "/apis", "/skills", "/skills/:name", "/status"] as const;
 const OPEN = ["/login", "/assets/console.js", "/assets/console.css", "/favicon.ico"] as const;
-const ACTIONS = ["/logout", "/console/live", "/console/executions/:id/cancel"] as const;
+const ACTIONS = ["/logout", "/console/live", "/console/executions/:id/cancel", "/console/approvals/:id"] as const;
 /** At most this many live streams at once: each costs a render per tick. */
 const MAX_STREAMS = 32;
 
@@ -154,7 +157,7 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
 
   // --- live --------------------------------------------------------------------------------
   const snapshot = async () =>
-    String(await liveFragment(await deps.activity.live(), deps.activity.recent(), deps.health.stats(), Date.now()));
+    String(await liveFragment(await deps.activity.live(), deps.activity.recent(), deps.health.stats(), Date.now(), deps.approvals.pending()));
   app.get("/", async (c) => c.html(livePage(frame(c, "Live", "/"), raw(await snapshot()))));
   let streams = 0;
   app.get("/console/live", (c) => {
@@ -184,6 +187,19 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   app.post("/console/executions/:id/cancel", (c) => {
     const cancelled = deps.activity.cancel(c.req.param("id"));
     return cancelled ? c.json({ cancelled: true }) : c.json({ error: "no such execution is queued or running" }, 404);
+  });
+
+  // --- approvals ---------------------------------------------------------------------------
+  app.get("/approvals", (c) => render(c, "Approvals", "/approvals", approvalsBody(deps.approvals.pending(), frame(c, "", "").csrf, Date.now())));
+  app.post("/console/approvals/:id", async (c) => {
+    const form = await c.req.parseBody();
+    const decision = form.decision;
+    if (decision !== "approve" && decision !== "decline") return c.json({ error: "decision must be approve or decline" }, 400);
+    const id = c.req.param("id");
+    const decided = deps.approvals.decide(id, decision === "approve");
+    deps.log({ event: "approval-decided-on-console", id, decision, found: decided });
+    if (!decided) return render(c, "Approvals", "/approvals", page404("That request is no longer waiting (decided, timed out, or its execution ended)."), 404);
+    return c.redirect("/approvals", 303);
   });
 
   // --- history -----------------------------------------------------------------------------

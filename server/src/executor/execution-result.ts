@@ -40,4 +40,6 @@ export interface ExecutionResult {
   message?: string;
   /** What the execution sent through the egress proxy (names only). */
   egress: EgressSummary;
+  /** How long its requests waited for a person's approval, in all (absent: none waited). */
+  approvalWaitMs?: number;
 }

@@ -9,6 +9,7 @@ import { QueueFullError, type Limiter } from "./limiter.ts";
 import { randomBytes } from "node:crypto";
 import type { RunRequest, SandboxRun } from "./run-on-launcher.ts";
 import { EMPTY_EGRESS, type ReadEgress } from "./egress-summary.ts";
+import type { ElicitAction } from "../approvals/approval-broker.ts";
 
 export interface ExecuteRequest {
   code: string;
@@ -22,6 +23,10 @@ export interface ExecuteRequest {
   onChunk?: (stream: "stdout" | "stderr", data: Uint8Array) => void;
   /** The code reached the sandbox under this execution id. */
   onStarted?: (executionId: string) => void;
+  /** Asks the calling client's user (MCP elicitation), when the client declared it. */
+  elicit?: (message: string, timeoutMs: number, signal: AbortSignal) => Promise<ElicitAction>;
+  /** Tells the model, while the code runs, what it waits for (progress messages). */
+  notice?: (message: string) => void;
 }
 
 export interface ExecutorDeps {

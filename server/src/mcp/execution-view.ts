@@ -4,7 +4,8 @@
  * `isError` with a message saying why whenever it did not succeed; progress while it runs.
  */
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitResultSchema, type CallToolResult, type ServerNotification, type ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { ElicitAction } from "../approvals/approval-broker.ts";
 import { z } from "zod";
 import type { Execute, ExecuteRequest } from "../executor/executor.ts";
 import { OUTCOMES, type ExecutionResult, type Outcome } from "../executor/execution-result.ts";
@@ -20,6 +21,7 @@ export const executionResultShape = {
   durationMs: z.number().describe("Wall-clock time of the execution in milliseconds"),
   outputTruncated: z.boolean().describe("True when output passed the byte limit and was cut"),
   message: z.string().optional().describe("Why the execution did not succeed"),
+  approvalWaitMs: z.number().optional().describe("How long requests of this run waited for a person's approval, in all"),
   executionId: z
     .string()
     .optional()
@@ -59,21 +61,58 @@ export const executionResultShape = {
 export async function runAsTool(
   execute: Execute,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-  request: Omit<ExecuteRequest, "signal" | "onOutput">,
+  request: Omit<ExecuteRequest, "signal" | "onOutput" | "elicit" | "notice">,
+  client: { elicitation: boolean } = { elicitation: false },
 ): Promise<CallToolResult> {
   const progress = startProgress(extra, request.timeoutSeconds);
   try {
-    return toToolResult(await execute({ ...request, signal: extra.signal, onOutput: progress.onOutput }));
+    return toToolResult(
+      await execute({
+        ...request,
+        signal: extra.signal,
+        onOutput: progress.onOutput,
+        notice: progress.note,
+        elicit: client.elicitation ? (message, timeoutMs, signal) => askByElicitation(extra, message, timeoutMs, signal) : undefined,
+      }),
+    );
   } finally {
     progress.stop();
   }
 }
 
+/** One yes/no question to the user of the client whose call this is, on that call's stream. */
+async function askByElicitation(
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  message: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ElicitAction> {
+  const result = await extra.sendRequest(
+    {
+      method: "elicitation/create",
+      params: {
+        message,
+        requestedSchema: {
+          type: "object",
+          properties: { approve: { type: "boolean", title: "Approve", description: "Send this one request", default: false } },
+          required: ["approve"],
+        },
+      },
+    },
+    ElicitResultSchema,
+    { timeout: timeoutMs, signal: AbortSignal.any([signal, extra.signal]) },
+  );
+  // Accepting the form is not enough: the box must say yes.
+  if (result.action === "accept") return result.content?.approve === true ? "accept" : "decline";
+  return result.action;
+}
+
 export function toToolResult(result: ExecutionResult): CallToolResult {
+  const waited = result.approvalWaitMs ? `; waited ${result.approvalWaitMs} ms for a person's approval` : "";
   const head =
     result.outcome === "success"
-      ? `exit code 0 in ${result.durationMs} ms`
-      : `${result.outcome}: ${result.message ?? "failed"} (${result.durationMs} ms)`;
+      ? `exit code 0 in ${result.durationMs} ms${waited}`
+      : `${result.outcome}: ${result.message ?? "failed"} (${result.durationMs} ms${waited})`;
   const sections = [head];
   if (result.egress.requests.length > 0) {
     const lines = result.egress.requests.map(

@@ -10,27 +10,39 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export interface Progress {
   onOutput: (tail: string) => void;
+  /** Something the run waits for (a person's approval): sent now, and with each tick until the next note. */
+  note: (message: string) => void;
   stop: () => void;
 }
 
 export function startProgress(extra: Extra, timeoutSeconds: number, intervalMs = 1000): Progress {
   const token = extra._meta?.progressToken;
-  if (token === undefined) return { onOutput: () => {}, stop: () => {} };
+  if (token === undefined) return { onOutput: () => {}, note: () => {}, stop: () => {} };
   const started = Date.now();
   let tail = "";
   let sent = "";
-  const timer = setInterval(() => {
+  let waitingFor = "";
+  const send = (message: string) => {
     const elapsed = Math.round((Date.now() - started) / 1000);
-    const recent = tail.slice(-300);
-    const message = recent && recent !== sent ? `running ${elapsed}s; recent output:\n${recent}` : `running ${elapsed}s`;
-    sent = recent;
     void extra
       .sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: elapsed, total: timeoutSeconds, message } })
       .catch(() => {});
+  };
+  const timer = setInterval(() => {
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    const recent = tail.slice(-300);
+    const running = recent && recent !== sent ? `running ${elapsed}s; recent output:\n${recent}` : `running ${elapsed}s`;
+    sent = recent;
+    send(waitingFor ? `${waitingFor}\n${running}` : running);
   }, intervalMs);
   return {
     onOutput: (t) => {
       tail = t;
+    },
+    note: (message) => {
+      // An empty note: the wait is over.
+      waitingFor = message;
+      if (message) send(message);
     },
     stop: () => clearInterval(timer),
   };

@@ -15,6 +15,7 @@ export type Fragment = HtmlEscapedString | Promise<HtmlEscapedString>;
 const NAV = [
   ["/", "Live"],
   ["/history", "History"],
+  ["/approvals", "Approvals"],
   ["/apis", "APIs"],
   ["/skills", "Skills"],
   ["/status", "Health"],

@@ -6,9 +6,10 @@
 import { html } from "hono/html";
 import type { LiveExecution } from "../activity.ts";
 import type { HistorySummary } from "../history-store.ts";
+import type { PendingApproval } from "../../approvals/approval-broker.ts";
 import { capped, egressTable, ms, outcomeBadge, page, short, when, type Fragment, type PageFrame } from "./layout.ts";
 
-function liveEntry(e: LiveExecution, now: number): Fragment {
+function liveEntry(e: LiveExecution, now: number, waiting: PendingApproval[]): Fragment {
   const since = Date.parse(e.startedAt ?? e.receivedAt);
   return html`<article class="execution" data-id="${e.id}">
 <header>
@@ -18,6 +19,9 @@ function liveEntry(e: LiveExecution, now: number): Fragment {
   <span class="elapsed">${e.state === "queued" ? "waiting" : "running"} ${ms(Math.max(0, now - since))} of ${e.timeoutSeconds} s</span>
   ${e.cancelling ? "" : html`<button type="button" class="cancel" data-id="${e.id}">Cancel</button>`}
 </header>
+${waiting.map(
+    (p) => html`<p class="waiting" data-waiting="${p.id}"><span class="badge state-queued">waiting for a person</span> ${p.method} <code>https://${p.host}${p.path}</code> needs approval: <a href="/approvals">decide on the Approvals page</a></p>`,
+  )}
 <details data-key="code-${e.id}"><summary>Code</summary><pre class="code">${e.code.text}</pre></details>
 ${e.droppedBytes ? html`<p class="note">${e.droppedBytes} bytes of earlier output not shown (the history keeps the start)</p>` : ""}
 <div class="streams">${capped("stdout", e.stdout, "stdout")}${capped("stderr", e.stderr, "stderr")}</div>
@@ -44,9 +48,15 @@ export function historyRows(rows: HistorySummary[]): Fragment {
 </table>`;
 }
 
-export function liveFragment(live: LiveExecution[], recent: HistorySummary[], stats: { running: number; queued: number }, now: number): Fragment {
-  return html`<p class="summary">${stats.running} running · ${stats.queued} queued</p>
-${live.length === 0 ? html`<p class="empty" id="idle">Nothing is running.</p>` : live.map((e) => liveEntry(e, now))}
+export function liveFragment(
+  live: LiveExecution[],
+  recent: HistorySummary[],
+  stats: { running: number; queued: number },
+  now: number,
+  pending: PendingApproval[] = [],
+): Fragment {
+  return html`<p class="summary">${stats.running} running · ${stats.queued} queued${pending.length ? html` · <a href="/approvals">${pending.length} waiting for approval</a>` : ""}</p>
+${live.length === 0 ? html`<p class="empty" id="idle">Nothing is running.</p>` : live.map((e) => liveEntry(e, now, pending.filter((p) => p.who.callId === e.id)))}
 <h2>Just ended</h2>
 ${historyRows(recent.slice(0, 10))}`;
 }

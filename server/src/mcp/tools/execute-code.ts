@@ -50,7 +50,7 @@ export function registerExecuteCode(server: McpServer, execute: Execute, limits:
         code,
         timeoutSeconds: timeout_seconds ?? limits.defaultTimeoutSeconds,
         caller: { tool: "execute_code", session: extra.sessionId, client: server.server.getClientVersion()?.name },
-      });
+      }, { elicitation: server.server.getClientCapabilities()?.elicitation !== undefined });
     },
   );
 }

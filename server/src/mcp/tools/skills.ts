@@ -203,7 +203,7 @@ export function registerSkillTools(server: McpServer, deps: SkillToolDeps): void
         code: skillProgram(skill.name, args.args ?? {}),
         timeoutSeconds: args.timeout_seconds ?? deps.limits.defaultTimeoutSeconds,
         caller: { tool: "run_skill", skill: skill.name, session: extra.sessionId, client: server.server.getClientVersion()?.name },
-      });
+      }, { elicitation: server.server.getClientCapabilities()?.elicitation !== undefined });
     }),
   );
 }

@@ -1,0 +1,123 @@
+import json
+
+from approvals import ApprovalClient, answer_mac, excerpt
+from conftest import PAYMENTS, SECRET, auth, deliver, flow_to, run, write_api
+from mitmproxy.test import tutils
+
+KEY = "k" * 64
+RULES = [{"methods": ["POST"], "paths": ["/v1/refunds*"]}]
+
+
+def gateway(outcome="approved", by="console", forge=None, raises=None, seen=None):
+    """A stand-in for the gateway's approval endpoint."""
+    def post(body, key, timeout):
+        question = json.loads(body)
+        if seen is not None:
+            seen.append((question, key))
+        if raises:
+            raise raises
+        answer = {"id": question["id"], "outcome": outcome, "by": by, "mac": answer_mac(KEY, question["id"], outcome)}
+        if forge:
+            forge(answer)
+        return 200, json.dumps(answer).encode()
+    return post
+
+
+def held_addon(addon, apis_dir, post, rules=RULES):
+    write_api(apis_dir, "payments", {**PAYMENTS, "approvals": rules, "limits": {"requestsPerExecution": 5}})
+    addon.registry.refresh(force=True)
+    addon.tctx.configure(addon, airlock_approvals_url="http://gateway.test/approvals")
+    addon.approvals = ApprovalClient("http://gateway.test/approvals", lambda: KEY, post=post)
+
+
+def refund(path="/v1/refunds", method="POST", headers=(), content=b'{"charge": "ch_1", "amount": 500}'):
+    return flow_to("api.pay.test", path=path, method=method, content=content,
+                   headers=[("Authorization", "Bearer PAY_API_TOKEN"), *headers])
+
+
+def records(addon):
+    return [json.loads(line) for line in (addon.events_path / f"{'ab' * 16}.jsonl").read_text().splitlines()]
+
+
+def test_an_approved_request_goes_out_with_its_credential_only_then(addon, apis_dir):
+    seen = []
+    held_addon(addon, apis_dir, gateway(seen=seen))
+    flow = refund()
+    run(addon.request, flow)
+    assert flow.response is None
+    assert flow.request.headers["authorization"] == f"Bearer {SECRET}"
+    question, key = seen[0]
+    assert key == KEY
+    assert question | {"id": "-"} == {
+        "execution": "ab" * 16, "api": "payments", "rule": 0, "method": "POST", "host": "api.pay.test",
+        "path": "/v1/refunds", "credentials": ["PAY_API_TOKEN"], "excerpt": '{"charge": "ch_1", "amount": 500}',
+        "id": "-", "timeoutSeconds": 120,
+    }
+    deliver(addon, flow, tutils.tresp(content=b"ok"))
+    assert records(addon)[-1]["approval"]["outcome"] == "approved"
+
+
+def test_a_declined_request_is_refused_with_no_credential_and_no_budget_used(addon, apis_dir):
+    held_addon(addon, apis_dir, gateway(outcome="declined", by="elicitation"))
+    flow = refund()
+    run(addon.request, flow)
+    assert flow.response.status_code == 403
+    assert flow.response.headers["x-airlock-decision"] == "unapproved"
+    assert b"a person declined it (elicitation)" in flow.response.content
+    assert SECRET not in flow.request.headers["authorization"]
+    record = records(addon)[-1]
+    assert record["decision"] == "unapproved" and record["approval"]["outcome"] == "declined"
+    assert addon.budgets.report("ab" * 16, [(("api", "payments"), "API", addon.registry.active()[0].limits)])[0]["used"] == 0
+
+
+def test_requests_no_rule_matches_are_not_held(addon, apis_dir):
+    seen = []
+    held_addon(addon, apis_dir, gateway(seen=seen))
+    for flow in (refund(method="GET"), refund(path="/v1/charges")):
+        run(addon.request, flow)
+        assert flow.response is None
+    assert seen == []
+
+
+def test_an_override_or_an_ambiguous_path_is_held_as_if_it_matched(addon, apis_dir):
+    seen = []
+    held_addon(addon, apis_dir, gateway(outcome="declined", seen=seen))
+    override = refund(method="GET", headers=[("X-HTTP-Method-Override", "POST")], content=b"")
+    run(addon.request, override)
+    assert override.response.status_code == 403
+    # No credential rides an ambiguous path anyway; without one it is still held.
+    ambiguous = flow_to("api.pay.test", path="/v1/refunds%2F..%2Fx", method="POST", content=b"x")
+    run(addon.request, ambiguous)
+    assert ambiguous.response.status_code == 403 and len(seen) == 2
+
+
+def test_fails_closed_on_any_answer_it_cannot_trust(addon, apis_dir):
+    cases = [
+        gateway(forge=lambda a: a.update(mac="0" * 64)),  # not signed with the key
+        gateway(forge=lambda a: a.update(id="f" * 32, mac=answer_mac(KEY, "f" * 32, "approved"))),  # another request's
+        gateway(forge=lambda a: a.update(outcome="yes")),
+        gateway(raises=OSError("connection refused")),
+    ]
+    for post in cases:
+        held_addon(addon, apis_dir, post)
+        flow = refund()
+        run(addon.request, flow)
+        assert flow.response.status_code == 403, post
+        assert SECRET not in flow.request.headers["authorization"]
+    assert all(r["approval"]["outcome"] == "unavailable" for r in records(addon))
+
+
+def test_refuses_held_requests_when_no_approval_service_is_configured(addon, apis_dir):
+    held_addon(addon, apis_dir, gateway())
+    addon.tctx.configure(addon, airlock_approvals_url="")
+    flow = refund()
+    run(addon.request, flow)
+    assert flow.response.status_code == 403
+    assert b"no approval service is configured" in flow.response.content
+
+
+def test_the_excerpt_is_short_and_names_any_secret_value():
+    body = (b"token=" + SECRET.encode() + b"&") * 100
+    text = excerpt(body, [("PAY_API_TOKEN", SECRET)])
+    assert SECRET not in text and "PAY_API_TOKEN" in text and text.endswith("…")
+    assert len(text) < 600
