@@ -282,6 +282,47 @@ describe("console pages show untrusted text as text", () => {
   });
 });
 
+describe("console approvals", () => {
+  const HELD = {
+    description: "Refunds need a person",
+    domains: ["held.fake.test"],
+    credentials: { HELD_API_TOKEN: { headers: ["Authorization"], value: { env: "FAKE_API_SECRET" } } },
+    approvals: [{ methods: ["POST"], paths: ["/v1/refunds*"] }],
+  };
+
+  it.each([
+    ["approve", "button.approve", 200],
+    ["decline", "button.decline", 403],
+  ])("should let an operator %s a held request of a client that cannot be asked", async (_what, button, status) => {
+    await writeApiConfig(stack.apisDir, "held", HELD);
+    const client = await connect(stack.mcpUrl, `approvals-${RUN}`, token);
+    try {
+      // Until the proxy has the config, the host is not allowlisted (403 from the proxy itself).
+      await expect
+        .poll(async () => (await execute(client, 'console.log((await fetch("https://held.fake.test/small")).status)')).stdout.trim(), { timeout: 20_000, interval: 500 })
+        .toBe("200");
+      const call = execute(client, `const r = await fetch("https://held.fake.test/v1/refunds", { method: "POST", headers: { Authorization: "Bearer HELD_API_TOKEN" }, body: JSON.stringify({ charge: "ch_7", amount: 990 }) }); console.log(r.status)`, 60);
+      await page.goto(base);
+      await expect.poll(() => page.locator("p.waiting").count(), { timeout: 15_000 }).toBe(1);
+      await page.locator("p.waiting a").click();
+      await page.waitForURL(`${base}approvals`);
+      const held = page.locator("article.approval");
+      expect(await held.locator("h2").textContent()).toContain("POST https://held.fake.test/v1/refunds");
+      expect(await held.textContent()).toContain("HELD_API_TOKEN");
+      expect(await held.locator("pre").textContent()).toContain('"amount":990');
+      await screenshot(page, "approvals");
+      await Promise.all([page.waitForURL(`${base}approvals`), held.locator(button).click()]);
+      expect(await page.locator("#no-approvals").count()).toBe(1);
+      const result = await call;
+      expect(result.stdout.trim()).toBe(String(status));
+      expect(result.egress.requests.at(-1)!.approval).toMatchObject({ by: "console (operator)" });
+      expect(result.approvalWaitMs).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("console APIs and health", () => {
   it("should mark a credential whose secret the proxy does not have", async () => {
     await writeApiConfig(stack.apisDir, "nosecret", {
