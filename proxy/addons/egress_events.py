@@ -15,6 +15,9 @@ import time
 EXEC_ID = re.compile(r"^[0-9a-f]{32}$")
 # Read by the gateway (server/src/config/proxy-status.ts): one definition of the name each side.
 STATUS_FILE = "proxy-status.json"
+# Longest string field a record keeps: a request path or reason is the code's to make as long as
+# it likes, and every record is read back by the gateway (and the operator's console).
+MAX_FIELD = 2048
 
 
 class EgressEvents:
@@ -26,6 +29,7 @@ class EgressEvents:
         self._pruned_at = 0.0
 
     def record(self, decision, exec_id=None, **fields):
+        fields = {k: (v[:MAX_FIELD] + "…" if isinstance(v, str) and len(v) > MAX_FIELD else v) for k, v in fields.items()}
         entry = {"time": round(self.clock(), 3), "component": "proxy", "decision": decision, **fields}
         if exec_id:
             entry["execution"] = exec_id

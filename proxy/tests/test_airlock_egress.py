@@ -159,3 +159,11 @@ def test_records_the_url_override_headers_it_stripped(addon):
     assert flow.response.status_code == 403
     entry = json.loads((addon.events_path / f"{EXEC}.jsonl").read_text())
     assert entry["decision"] == "restrict" and entry["stripped"] == ["X-Original-URL"]
+
+
+def test_keeps_records_short_however_long_the_path(addon):
+    # The code chooses the path's length; the gateway reads every record back.
+    flow = flow_to("api.pay.test", method="DELETE", path="/v1/" + "a" * 60_000)
+    run(addon.request, flow)
+    entry = json.loads((addon.events_path / f"{EXEC}.jsonl").read_text())
+    assert entry["decision"] == "restrict" and len(entry["path"]) <= 2049 and entry["path"].endswith("…")

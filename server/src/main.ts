@@ -10,7 +10,7 @@ import { closeInterrupted } from "./audit/interrupted.ts";
 import { createApiRegistry } from "./config/load-apis.ts";
 import { parseSettings } from "./config/settings.ts";
 import { SANDBOX_ALIAS } from "./shared/filter-contract.ts";
-import { createEgressReader } from "./executor/egress-summary.ts";
+import { createEgressFollower, createEgressReader } from "./executor/egress-summary.ts";
 import { createExecutor } from "./executor/executor.ts";
 import { createLimiter } from "./executor/limiter.ts";
 import { createLauncher } from "./executor/launcher-client.ts";
@@ -131,7 +131,7 @@ const executor = createExecutor({
 // Every tool runs code through the console's activity, so the console sees every execution.
 const history = await createHistoryStore(settings.history.dir, settings.history, log);
 setInterval(() => void history.prune(), 10 * 60_000).unref();
-const activity = createActivity({ execute: executor, history, readEgress, outputBytes: settings.history.outputBytes, log });
+const activity = createActivity({ execute: executor, history, followEgress: createEgressFollower(settings.egressEventsDir), outputBytes: settings.history.outputBytes, log });
 const execute = activity.execute;
 const approvals = createApprovalBroker({ channelFor: activity.channelFor, log });
 

@@ -28,11 +28,8 @@ let page: Page;
 /** Set by any script that manages to run in a console page. */
 const alerts: string[] = [];
 
-async function login(p: Page): Promise<void> {
-  await p.goto(base);
-  await p.fill('input[name="token"]', token);
-  await Promise.all([p.waitForURL(base), p.click('button[type="submit"]')]);
-}
+/** The operator typed the token into the browser's prompt: it answers our origin's challenge only. */
+const signedIn = () => ({ username: "operator", password: token, origin: new URL(base).origin });
 
 async function screenshot(p: Page, name: string): Promise<void> {
   if (shots) await p.screenshot({ path: path.join(REPO_ROOT, "docs", `console-${name}.png`), fullPage: true });
@@ -51,42 +48,55 @@ async function expectInert(p: Page): Promise<void> {
 beforeAll(async () => {
   expect(token, "the browser suite needs a stack with AIRLOCK_AUTH_TOKEN").toBeTruthy();
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, httpCredentials: signedIn() });
   page = await context.newPage();
   page.on("dialog", (d) => {
     alerts.push(d.message());
     void d.dismiss();
   });
-  await login(page);
 });
 
 afterAll(async () => {
   await browser?.close();
 });
 
-describe("console login", () => {
-  it("should send a visitor to the login form and set an HttpOnly, SameSite=Strict session cookie for the token", async () => {
-    const fresh = await browser.newContext();
-    const p = await fresh.newPage();
+describe("console sign-in", () => {
+  it("should ask for the token in the browser's own prompt and hand no credential to another port of this host", async () => {
+    // Without the token: a Basic challenge, which brings up the browser's own prompt (headless
+    // Chromium cannot show one and gives up, so the answer is read as the browser's context
+    // receives it), and a page saying how to get in.
+    const stranger = await browser.newContext();
     try {
-      await p.goto(base + "history");
-      expect(new URL(p.url()).pathname).toBe("/login");
-      await p.fill('input[name="token"]', "not-the-token-at-all");
-      await p.click('button[type="submit"]');
-      await expect.poll(() => p.locator(".error").textContent()).toContain("not the gateway's token");
-      await screenshot(p, "login");
-      await p.fill('input[name="token"]', token);
-      await Promise.all([p.waitForURL(base + "history"), p.click('button[type="submit"]')]);
-      const [cookie] = await fresh.cookies();
-      expect(cookie).toMatchObject({ name: "airlock_console", httpOnly: true, sameSite: "Strict" });
-      expect(cookie!.value).not.toContain(token);
-      // Out of any script's reach, including a script of ours.
-      expect(await p.evaluate("document.cookie")).toBe("");
-      await p.click("form.logout button");
-      await p.goto(base + "apis");
-      expect(new URL(p.url()).pathname).toBe("/login");
+      const res = await stranger.request.get(base + "history");
+      expect(res.status()).toBe(401);
+      expect(res.headers()["www-authenticate"]).toMatch(/^Basic realm="Airlock console"/);
+      expect(await res.text()).toContain("AIRLOCK_AUTH_TOKEN");
     } finally {
-      await fresh.close();
+      await stranger.close();
+    }
+    // Signed in, the operator visits a page another local user serves on another port of
+    // 127.0.0.1 (the same *site*): it must receive nothing that opens the console.
+    const seen: http.IncomingHttpHeaders[] = [];
+    const target = new URL("/history", base).toString();
+    const attacker = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.setHeader("content-type", "text/html");
+      res.end(`<script>fetch("/steal", { credentials: "include" }); fetch(${JSON.stringify(target)}, { mode: "no-cors", credentials: "include" });</script>`);
+    });
+    await new Promise<void>((r) => attacker.listen(0, "127.0.0.1", r));
+    const p = await context.newPage();
+    try {
+      expect((await p.goto(base + "history"))!.status()).toBe(200);
+      await p.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+      for (const headers of seen) {
+        expect(headers.authorization).toBeUndefined();
+        expect(headers.cookie).toBeUndefined();
+      }
+      expect(await context.cookies()).toEqual([]);
+    } finally {
+      await p.close();
+      attacker.close();
     }
   });
 });
@@ -164,7 +174,6 @@ describe("console live view and history", () => {
     }
     await compose(stack, ["restart", "server"]);
     await expect.poll(async () => (await fetch(new URL("/health", base)).catch(() => undefined))?.status, { timeout: 60_000, interval: 500 }).toBe(200);
-    await login(page);
     await page.goto(`${base}history?client=${RESTART_CLIENT}`);
     expect(await page.locator("table.history tbody tr").count()).toBe(1);
   });
@@ -199,8 +208,8 @@ describe("console actions", () => {
   it("should refuse a cancel sent from another page on this machine, which cannot know the CSRF token", async () => {
     const { client, call, id } = await longRun("console-csrf");
     const target = new URL(`/console/executions/${id}/cancel`, base).toString();
-    // Another local origin (another port of 127.0.0.1: same site, so even a SameSite=Strict
-    // cookie goes along); its page posts a form and a no-cors fetch at the cancel action.
+    // Another local origin (another port of 127.0.0.1: the same site, and the browser may attach
+    // what it holds for the console); its page posts a form and a no-cors fetch at the cancel action.
     const attacker = http.createServer((_req, res) => {
       res.setHeader("content-type", "text/html");
       res.end(`<form method="post" action="${target}"><input name="csrf" value="guessed"></form>

@@ -7,7 +7,9 @@
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, connectWithElicitation, execute } from "../helpers/mcp.ts";
 import { TEST_SECRETS, writeApiConfig } from "../helpers/stack.ts";
 import { marker, receivedWith } from "../helpers/upstream.ts";
@@ -57,6 +59,11 @@ beforeAll(async () => {
   } finally {
     await client.close();
   }
+});
+
+// The stack is shared: leave apis/ as the other suites expect it.
+afterAll(async () => {
+  await rm(path.join(stack.apisDir, "held"), { recursive: true, force: true });
 });
 
 describe("approval by elicitation", () => {

@@ -1,17 +1,18 @@
 /**
  * @module The audit lines of one execution, for the console's history page (the history and the
  * audit chain share the execution id). Reads the chain newest file first, line by line, and stops
- * at the file where the execution's first line is: an execution's lines are never far apart.
+ * at the file where the execution's first line is: an execution's lines are never far apart. At
+ * most the newest `maxFiles` files are read, so a page view never scans the whole history.
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { chainFiles } from "./audit-log.ts";
 
-export async function findAuditLines(dir: string | undefined, executionId: string): Promise<Array<Record<string, unknown>>> {
+export async function findAuditLines(dir: string | undefined, executionId: string, maxFiles = 3): Promise<Array<Record<string, unknown>>> {
   if (!dir || !/^[0-9a-f]{16,64}$/.test(executionId)) return [];
   const needle = `"execution":"${executionId}"`;
   const found: Array<Record<string, unknown>> = [];
-  for (const file of (await chainFiles(dir)).reverse()) {
+  for (const file of (await chainFiles(dir)).reverse().slice(0, maxFiles)) {
     const inFile: Array<Record<string, unknown>> = [];
     const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
     try {

@@ -31,7 +31,7 @@ function fakeExecutor() {
 async function setup() {
   const history = await createHistoryStore(await mkdtemp(path.join(tmpdir(), "activity-")), { maxEntries: 10, maxAgeDays: 1, outputBytes: 1024 }, () => {});
   const fake = fakeExecutor();
-  const activity = createActivity({ execute: fake.execute, history, readEgress: async () => EMPTY_EGRESS, outputBytes: 1024, log: () => {} });
+  const activity = createActivity({ execute: fake.execute, history, followEgress: { read: async () => EMPTY_EGRESS, forget: () => {} }, outputBytes: 1024, log: () => {} });
   return { history, fake, activity };
 }
 

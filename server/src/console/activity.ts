@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Execute, ExecuteRequest } from "../executor/executor.ts";
 import type { ExecutionResult } from "../executor/execution-result.ts";
-import type { EgressSummary, ReadEgress } from "../executor/egress-summary.ts";
+import type { EgressFollower, EgressSummary } from "../executor/egress-summary.ts";
 import type { ExecutionChannel } from "../approvals/approval-broker.ts";
 import { capText, summaryOf, type CappedText, type HistoryRecord, type HistoryStore, type HistorySummary } from "./history-store.ts";
 
@@ -61,7 +61,8 @@ const MESSAGE_CANCELLED_BY_OPERATOR = "cancelled by an operator from the Airlock
 export function createActivity(deps: {
   execute: Execute;
   history: HistoryStore;
-  readEgress: ReadEgress;
+  /** Egress so far of running executions (read incrementally). */
+  followEgress: EgressFollower;
   /** How much of each stream the live view and the history keep. */
   outputBytes: number;
   log: (e: Record<string, unknown>) => void;
@@ -152,6 +153,7 @@ export function createActivity(deps: {
     } finally {
       running.delete(id);
       entry.ended.abort();
+      if (entry.view.executionId) deps.followEgress.forget(entry.view.executionId);
     }
     if (entry.approvalWaitMs > 0) result = { ...result, approvalWaitMs: entry.approvalWaitMs };
     if (entry.view.cancelling && result.outcome === "cancelled") result = { ...result, message: MESSAGE_CANCELLED_BY_OPERATOR };
@@ -168,7 +170,7 @@ export function createActivity(deps: {
     async live() {
       const entries = [...running.values()].map((e) => ({ ...e.view }));
       return Promise.all(
-        entries.map(async (v) => ({ ...v, egress: v.executionId ? await deps.readEgress(v.executionId) : { requests: [], denied: 0, omitted: 0 } })),
+        entries.map(async (v) => ({ ...v, egress: v.executionId ? await deps.followEgress.read(v.executionId) : { requests: [], denied: 0, omitted: 0 } })),
       );
     },
     cancel(id) {

@@ -2,86 +2,78 @@
  * @module Who may use the console, and the CSRF defence of its actions.
  *
  * Without AIRLOCK_AUTH_TOKEN the console is open like `/mcp` (both listen on loopback only unless
- * the operator says otherwise). With it, a request needs either the bearer header (scripts) or a
- * session cookie from the login form: random, HttpOnly, SameSite=Strict, held in memory only (a
- * restart logs everyone out). A state-changing request made with the cookie (or with no auth at
- * all) must also carry the session's CSRF token, which only a page of the console can read; the
- * bearer header is never sent by a browser on its own, so it needs none.
+ * the operator says otherwise). With it, every request needs the token in the Authorization
+ * header: `Bearer <token>` from scripts, or HTTP Basic (any user name, the token as password) from
+ * a browser, which asks for it once and then keeps it for this origin alone.
+ *
+ * Why not a login form and a session cookie: cookies are scoped by host, not port, so every
+ * other service on 127.0.0.1 — any local user can open one — would receive the console's session
+ * with each visit of the operator's browser, and could replay it. A browser keeps Basic
+ * credentials per origin (scheme, host and port) and sends them nowhere else.
+ *
+ * Basic credentials are still sent by the browser on its own, so every state-changing request
+ * made without the bearer header must carry the console's CSRF token, which only a console page
+ * can read (no CORS, frame-ancestors 'none').
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { getCookie } from "hono/cookie";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { tokenAccepted } from "../http/request-guards.ts";
 
-export const SESSION_COOKIE = "airlock_console";
 export const CSRF_HEADER = "x-airlock-csrf";
 export const CSRF_FIELD = "csrf";
-const SESSION_SECONDS = 12 * 3600;
-const MAX_SESSIONS = 64;
-/** Wrong tokens accepted per minute before the login form answers 429 (guessing is pointless
- *  against a 16+ character token, but a flood should not cost us or fill the log). */
-const LOGIN_FAILURES_PER_MINUTE = 10;
+export const BASIC_REALM = 'Basic realm="Airlock console", charset="UTF-8"';
+/** Wrong tokens answered per minute before the rest get 429 without a log line each. A right
+ *  token is never throttled, so a flood of wrong ones cannot lock the operator out. */
+const FAILURES_PER_MINUTE = 10;
 
-export type Identity =
-  | { kind: "open"; csrf: string }
-  | { kind: "bearer" }
-  | { kind: "cookie"; session: string; csrf: string };
+export type Identity = { kind: "open" } | { kind: "bearer" } | { kind: "basic" };
+export type Verdict = Identity | "missing" | "wrong" | "throttled";
 
 export interface ConsoleAuth {
   readonly required: boolean;
-  /** Who this request is, or undefined when it must log in. */
-  identify(c: Context): Identity | undefined;
-  /** A new session for a correct token; "throttled" or undefined (wrong token) otherwise. */
-  login(token: string): { session: string; maxAge: number } | "throttled" | undefined;
-  logout(identity: Identity): void;
+  /** The console's CSRF token (one per process: a restart rotates it). */
+  readonly csrf: string;
+  identify(c: Context): Verdict;
   /** True when a state-changing request carries what its identity needs. */
   csrfAccepted(identity: Identity, presented: string | undefined): boolean;
 }
 
 function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return timingSafeEqual(createHash("sha256").update(a).digest(), createHash("sha256").update(b).digest());
+}
+
+/** The password of an `Authorization: Basic` value, or undefined when it is not one. */
+function basicPassword(header: string): string | undefined {
+  const encoded = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header)?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
 }
 
 export function createConsoleAuth(authToken: string | undefined, now: () => number = Date.now): ConsoleAuth {
-  const sessions = new Map<string, { expires: number; csrf: string }>();
-  // Open consoles still need a CSRF token; it is bound to this process, so a restart rotates it.
-  const openCsrf = createHmac("sha256", randomBytes(32)).update("open-console").digest("hex");
+  const csrf = randomBytes(32).toString("hex");
   let failures: number[] = [];
-
+  const wrong = (): Verdict => {
+    failures = failures.filter((t) => t > now() - 60_000);
+    if (failures.length >= FAILURES_PER_MINUTE) return "throttled";
+    failures.push(now());
+    return "wrong";
+  };
   return {
     required: authToken !== undefined,
+    csrf,
     identify(c) {
-      if (authToken === undefined) return { kind: "open", csrf: openCsrf };
+      if (authToken === undefined) return { kind: "open" };
       const header = c.req.header("authorization");
-      if (header !== undefined) return tokenAccepted(header, authToken) ? { kind: "bearer" } : undefined;
-      const session = getCookie(c, SESSION_COOKIE);
-      if (!session) return undefined;
-      for (const [id, s] of sessions) if (s.expires <= now()) sessions.delete(id);
-      // Compared through the map (a random 256-bit key), never against a secret of ours.
-      const found = sessions.get(session);
-      return found ? { kind: "cookie", session, csrf: found.csrf } : undefined;
-    },
-    login(token) {
-      if (authToken === undefined) return undefined;
-      failures = failures.filter((t) => t > now() - 60_000);
-      if (failures.length >= LOGIN_FAILURES_PER_MINUTE) return "throttled";
-      if (!tokenAccepted(`Bearer ${token}`, authToken)) {
-        failures.push(now());
-        return undefined;
-      }
-      while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
-      const session = randomBytes(32).toString("hex");
-      sessions.set(session, { expires: now() + SESSION_SECONDS * 1000, csrf: randomBytes(32).toString("hex") });
-      return { session, maxAge: SESSION_SECONDS };
-    },
-    logout(identity) {
-      if (identity.kind === "cookie") sessions.delete(identity.session);
+      if (header === undefined) return "missing";
+      if (/^Bearer\s/i.test(header)) return tokenAccepted(header, authToken) ? { kind: "bearer" } : wrong();
+      const password = basicPassword(header);
+      return password !== undefined && same(password, authToken) ? { kind: "basic" } : wrong();
     },
     csrfAccepted(identity, presented) {
       if (identity.kind === "bearer") return true;
-      return presented !== undefined && same(presented, identity.csrf);
+      return presented !== undefined && same(presented, csrf);
     },
   };
 }

@@ -1,4 +1,4 @@
-/** The console's own defences, in-process: guards, headers, login, CSRF and escaping. */
+/** The console's own defences, in-process: guards, headers, auth, CSRF and escaping. */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,7 +28,7 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
     await Promise.race([hold, new Promise((r) => req.signal?.addEventListener("abort", r))]);
     return { outcome: "success", exitCode: 0, stdout: XSS, stderr: "", durationMs: 1, outputTruncated: false, egress: EMPTY_EGRESS };
   };
-  const activity = createActivity({ execute, history, readEgress: async () => EMPTY_EGRESS, outputBytes: 4096, log: () => {} });
+  const activity = createActivity({ execute, history, followEgress: { read: async () => EMPTY_EGRESS, forget: () => {} }, outputBytes: 4096, log: () => {} });
   const approvals = createApprovalBroker({ channelFor: activity.channelFor, log: () => {} });
   const app = new Hono();
   mountConsole(app, {
@@ -52,12 +52,12 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
   return { app, request, activity, history, release, approvals };
 }
 
-async function login(request: Awaited<ReturnType<typeof consoleApp>>["request"]) {
-  const res = await request("/login", { method: "POST", body: new URLSearchParams({ token: TOKEN, next: "/history" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
-  const cookie = res.headers.get("set-cookie")!;
-  const page = await (await request("/", { headers: { cookie: cookie.split(";")[0]! } })).text();
-  const csrf = /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
-  return { res, cookie, session: cookie.split(";")[0]!, csrf };
+/** What a browser sends once the operator typed the token into its prompt. */
+const basic = (password = TOKEN) => ({ authorization: `Basic ${Buffer.from(`operator:${password}`).toString("base64")}` });
+
+async function csrfOf(request: Awaited<ReturnType<typeof consoleApp>>["request"], headers: Record<string, string> = {}) {
+  const page = await (await request("/", { headers })).text();
+  return /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
 }
 
 describe("console security", () => {
@@ -81,60 +81,66 @@ describe("console security", () => {
     expect((await request("/history", { headers: { origin: "https://evil.example" } })).status).toBe(403);
   });
 
-  it("should send a visitor without the token to the login form, and take the bearer header", async () => {
+  it("should ask a browser for the token with a Basic challenge, and take Basic or Bearer, never setting a cookie", async () => {
     const { request } = await consoleApp();
-    const res = await request("/history");
-    expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/login?next=%2Fhistory");
+    const none = await request("/history");
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Basic realm="Airlock console"/);
     expect((await request("/console/live")).status).toBe(401);
-    expect((await request("/history", { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
-    expect((await request("/history", { headers: { authorization: "Bearer wrong-token-of-sixteen" } })).status).toBe(303);
-  });
-
-  it("should log in with the token into an HttpOnly, SameSite=Strict cookie, and only back to a path of ours", async () => {
-    const { request } = await consoleApp();
-    const { res, cookie } = await login(request);
-    expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/history");
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    expect(cookie).not.toContain(TOKEN);
-    for (const next of ["//evil.example/", "/\\evil.example", "https://evil.example/"]) {
-      const r = await request("/login", { method: "POST", body: new URLSearchParams({ token: TOKEN, next }), headers: { "content-type": "application/x-www-form-urlencoded" } });
-      expect(r.headers.get("location"), next).toBe("/");
+    expect((await request("/history", { headers: basic("wrong-token-of-sixteen") })).status).toBe(401);
+    expect((await request("/history", { headers: { authorization: "Bearer wrong-token-of-sixteen" } })).status).toBe(401);
+    for (const headers of [basic(), { authorization: `Bearer ${TOKEN}` }]) {
+      const ok = await request("/history", { headers });
+      expect(ok.status).toBe(200);
+      // No ambient credential of ours: cookies would reach every other port of this host.
+      expect(ok.headers.get("set-cookie")).toBeNull();
     }
-    const wrong = await request("/login", { method: "POST", body: new URLSearchParams({ token: "nope" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
-    expect(wrong.status).toBe(401);
-    expect(wrong.headers.get("set-cookie")).toBeNull();
   });
 
-  it("should stop guessing after ten wrong tokens a minute", async () => {
+  it("should throttle wrong tokens without ever locking out the right one", async () => {
     const { request } = await consoleApp();
-    const attempt = () => request("/login", { method: "POST", body: new URLSearchParams({ token: "guess" }), headers: { "content-type": "application/x-www-form-urlencoded" } });
-    for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
-    expect((await attempt()).status).toBe(429);
+    for (let i = 0; i < 10; i++) expect((await request("/", { headers: basic(`guess-${i}`) })).status).toBe(401);
+    expect((await request("/", { headers: basic("guess-11") })).status).toBe(429);
+    expect((await request("/", { headers: basic() })).status).toBe(200);
+  });
+
+  it("should refuse a HEAD or cross-site request for the live stream, and a large action body", async () => {
+    const { request } = await consoleApp(null);
+    expect((await request("/console/live", { method: "HEAD" })).status).toBe(405);
+    expect((await request("/console/live", { headers: { "sec-fetch-site": "same-site" } })).status).toBe(403);
+    const big = await request(`/console/executions/${"a".repeat(32)}/cancel`, {
+      method: "POST",
+      body: "csrf=" + "x".repeat(10_000),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(big.status).toBe(413);
   });
 
   it("should cancel only with the page's CSRF token, and never from another site", async () => {
     const { request, activity, release } = await consoleApp();
-    const { session, csrf } = await login(request);
+    const csrf = await csrfOf(request, basic());
     const running = activity.execute({ code: "x", timeoutSeconds: 5 });
     await new Promise((r) => setTimeout(r, 10));
     const [live] = await activity.live();
-    const cancel = (headers: Record<string, string>) => request(`/console/executions/${live!.id}/cancel`, { method: "POST", headers: { cookie: session, ...headers } });
+    const cancel = (headers: Record<string, string>) => request(`/console/executions/${live!.id}/cancel`, { method: "POST", headers: { ...basic(), ...headers } });
     expect((await cancel({})).status).toBe(403);
     expect((await cancel({ "x-airlock-csrf": "0".repeat(64) })).status).toBe(403);
     expect((await cancel({ "x-airlock-csrf": csrf, "sec-fetch-site": "cross-site" })).status).toBe(403);
     expect((await activity.live()).length).toBe(1);
     expect((await cancel({ "x-airlock-csrf": csrf, "sec-fetch-site": "same-origin" })).status).toBe(200);
     expect((await running).outcome).toBe("success");
+    // A script with the bearer token needs no CSRF token: no browser sends that header on its own.
+    const second = activity.execute({ code: "y", timeoutSeconds: 5 });
+    await new Promise((r) => setTimeout(r, 10));
+    const [next] = await activity.live();
+    expect((await request(`/console/executions/${next!.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
+    await second;
     release();
   });
 
   it("should cancel on an open console only with the CSRF token too", async () => {
     const { request, activity, release } = await consoleApp(null);
-    const page = await (await request("/")).text();
-    const csrf = /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
+    const csrf = await csrfOf(request);
     void activity.execute({ code: "x", timeoutSeconds: 5 });
     await new Promise((r) => setTimeout(r, 10));
     const [live] = await activity.live();
@@ -163,17 +169,17 @@ describe("console security", () => {
 
   it("should decide a held request only with the page's CSRF token, and only that request", async () => {
     const { request, activity, approvals, release } = await consoleApp();
-    const { session, csrf } = await login(request);
+    const csrf = await csrfOf(request, basic());
     void activity.execute({ code: "x", timeoutSeconds: 30 });
     await new Promise((r) => setTimeout(r, 10));
     const question = { id: "1".repeat(32), execution: "cd".repeat(16), api: "pay", rule: 0, method: "POST", host: "api.pay.test", path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: XSS, timeoutSeconds: 30 };
     const answer = approvals.ask(question);
     await new Promise((r) => setTimeout(r, 10));
-    const page = await (await request("/approvals", { headers: { cookie: session } })).text();
+    const page = await (await request("/approvals", { headers: basic() })).text();
     expect(page).toContain("https://api.pay.test/v1/refunds");
     expect(page).not.toContain("<script>document");
     const decide = (body: Record<string, string>, id = question.id) =>
-      request(`/console/approvals/${id}`, { method: "POST", body: new URLSearchParams(body), headers: { cookie: session, "content-type": "application/x-www-form-urlencoded" } });
+      request(`/console/approvals/${id}`, { method: "POST", body: new URLSearchParams(body), headers: { ...basic(), "content-type": "application/x-www-form-urlencoded" } });
     expect((await decide({ decision: "approve" })).status).toBe(403);
     expect((await decide({ decision: "approve", csrf: "0".repeat(64) })).status).toBe(403);
     expect((await decide({ decision: "approve", csrf }, "2".repeat(32))).status).toBe(404);

@@ -8,7 +8,7 @@
  * one script only streams the live fragment and sends cancels.
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { setCookie, deleteCookie } from "hono/cookie";
+import { bodyLimit } from "hono/body-limit";
 import { html, raw } from "hono/html";
 import { streamSSE } from "hono/streaming";
 import { findAuditLines } from "../audit/find-lines.ts";
@@ -20,13 +20,13 @@ import { SkillError, type Skill, type SkillStore } from "../skills/skill-store.t
 import type { Activity } from "./activity.ts";
 import type { ApprovalBroker } from "../approvals/approval-broker.ts";
 import { approvalsBody } from "./pages/approvals.ts";
-import { CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, type ConsoleAuth, type Identity } from "./console-auth.ts";
+import { BASIC_REALM, CSRF_FIELD, CSRF_HEADER, type ConsoleAuth, type Identity } from "./console-auth.ts";
 import type { HistoryFilter, HistoryStore } from "./history-store.ts";
 import { apisBody } from "./pages/apis.ts";
 import { executionBody, historyBody } from "./pages/history.ts";
 import { page, type Fragment } from "./pages/layout.ts";
 import { liveFragment, livePage } from "./pages/live.ts";
-import { loginPage } from "./pages/login.ts";
+import { signInPage } from "./pages/sign-in.ts";
 import { skillBody, skillsBody } from "./pages/skills.ts";
 import { statusBody } from "./pages/status.ts";
 
@@ -55,8 +55,10 @@ export const CONSOLE_CSP =
   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const PAGES = ["/", "/history", "/history/:id", "/approvals", "/apis", "/skills", "/skills/:name", "/status"] as const;
-const OPEN = ["/login", "/assets/console.js", "/assets/console.css", "/favicon.ico"] as const;
-const ACTIONS = ["/logout", "/console/live", "/console/executions/:id/cancel", "/console/approvals/:id"] as const;
+const OPEN = ["/assets/console.js", "/assets/console.css", "/favicon.ico"] as const;
+const ACTIONS = ["/console/live", "/console/executions/:id/cancel", "/console/approvals/:id"] as const;
+/** The largest body a console action takes (a decision and a token): nothing is read past it. */
+const MAX_ACTION_BODY = 4096;
 /** At most this many live streams at once: each costs a render per tick. */
 const MAX_STREAMS = 32;
 
@@ -77,11 +79,6 @@ function securityHeaders(): MiddlewareHandler {
   };
 }
 
-/** Only a path of ours: never another origin ("//x", "/\x") after logging in. */
-function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : "/";
-}
-
 export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   // The console's routes carry who is asking (set by requireAuth below).
   const app = gateway as unknown as Hono<Env>;
@@ -89,11 +86,12 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   const headers = securityHeaders();
   const requireAuth: MiddlewareHandler<Env> = async (c, next) => {
     const identity = deps.auth.identify(c);
-    if (!identity) {
-      if (c.req.method === "GET" && (PAGES as readonly string[]).includes(c.req.routePath)) {
-        return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
-      }
-      return c.json({ error: "log in to the console first (or send the bearer token)" }, 401);
+    if (identity === "throttled") return c.json({ error: "too many wrong tokens; wait a minute" }, 429);
+    if (typeof identity === "string") {
+      if (identity === "wrong") deps.log({ level: "warn", event: "console-auth-refused" });
+      // The browser asks for the token itself (Basic: any user name, the token as password).
+      c.header("WWW-Authenticate", BASIC_REALM);
+      return c.html(signInPage(identity === "wrong"), 401);
     }
     c.set("identity", identity);
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
@@ -113,12 +111,10 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
     await next();
   };
   for (const path of [...PAGES, ...OPEN, ...ACTIONS]) app.use(path, guards, headers);
+  for (const path of ACTIONS) app.use(path, bodyLimit({ maxSize: MAX_ACTION_BODY, onError: (c) => c.json({ error: "request body too large" }, 413) }));
   for (const path of [...PAGES, ...ACTIONS]) app.use(path, requireAuth);
 
-  const frame = (c: Context<Env>, title: string, section: string) => {
-    const identity = c.get("identity");
-    return { title, section, csrf: "csrf" in identity ? identity.csrf : undefined, loggedIn: identity.kind === "cookie" };
-  };
+  const frame = (_c: Context<Env>, title: string, section: string) => ({ title, section, csrf: deps.auth.csrf });
   const render = (c: Context<Env>, title: string, section: string, body: Fragment, status: 200 | 404 = 200) =>
     c.html(page(frame(c, title, section), body), status);
 
@@ -127,40 +123,28 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   app.get("/favicon.ico", (c) => c.body(null, 204));
   app.get("/assets/console.css", (c) => c.body(deps.assets.css, 200, { "content-type": "text/css; charset=utf-8" }));
 
-  // --- login -----------------------------------------------------------------------------
-  app.get("/login", (c) => (deps.auth.required ? c.html(loginPage(safeNext(c.req.query("next")))) : c.redirect("/", 303)));
-  app.post("/login", async (c) => {
-    if (!deps.auth.required) return c.redirect("/", 303);
-    const form = await c.req.parseBody();
-    const next = safeNext(form.next);
-    const result = deps.auth.login(typeof form.token === "string" ? form.token : "");
-    if (result === "throttled") return c.html(loginPage(next, "Too many wrong tokens; wait a minute."), 429);
-    if (!result) {
-      deps.log({ level: "warn", event: "console-login-refused" });
-      return c.html(loginPage(next, "That is not the gateway's token."), 401);
-    }
-    setCookie(c, SESSION_COOKIE, result.session, {
-      httpOnly: true,
-      sameSite: "Strict",
-      path: "/",
-      maxAge: result.maxAge,
-      secure: new URL(c.req.url).protocol === "https:",
-    });
-    deps.log({ event: "console-login" });
-    return c.redirect(next, 303);
-  });
-  app.post("/logout", (c) => {
-    deps.auth.logout(c.get("identity"));
-    deleteCookie(c, SESSION_COOKIE, { path: "/" });
-    return c.redirect(deps.auth.required ? "/login" : "/", 303);
-  });
-
   // --- live --------------------------------------------------------------------------------
-  const snapshot = async () =>
-    String(await liveFragment(await deps.activity.live(), deps.activity.recent(), deps.health.stats(), Date.now(), deps.approvals.pending()));
+  // One rendering per tick, shared by every open live view: the cost does not grow with viewers.
+  let shared: { at: number; fragment: Promise<string> } | undefined;
+  const snapshot = () => {
+    const tick = deps.liveIntervalMs ?? 500;
+    if (!shared || Date.now() - shared.at >= tick - 50) {
+      shared = {
+        at: Date.now(),
+        fragment: (async () =>
+          String(await liveFragment(await deps.activity.live(), deps.activity.recent(), deps.health.stats(), Date.now(), deps.approvals.pending())))(),
+      };
+    }
+    return shared.fragment;
+  };
   app.get("/", async (c) => c.html(livePage(frame(c, "Live", "/"), raw(await snapshot()))));
   let streams = 0;
   app.get("/console/live", (c) => {
+    // Hono answers HEAD with the GET handler and drops the body unread: a stream that would never
+    // end, holding its place forever. Only a real GET from a console page may open one.
+    if (c.req.method !== "GET") return c.json({ error: "method not allowed" }, 405);
+    const site = c.req.header("sec-fetch-site");
+    if (site !== undefined && site !== "same-origin") return c.json({ error: "cross-site request refused" }, 403);
     if (streams >= MAX_STREAMS) return c.json({ error: "too many live views open; close some console tabs" }, 503);
     streams++;
     return streamSSE(c, async (stream) => {

@@ -27,3 +27,41 @@ describe("egress summary", () => {
     expect(summary.denied).toBe(2);
   });
 });
+
+describe("egress summaries of large files", () => {
+  const record = (decision: string, i: number) => JSON.stringify({ time: i, component: "proxy", decision, method: "GET", host: "a.test", path: `/p${i}` });
+
+  it("should list the first hundred and only count the rest, whatever the file's size", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { createEgressReader } = await import("./egress-summary.ts");
+    const dir = await mkdtemp(path.join(tmpdir(), "egress-"));
+    const id = "ab".repeat(16);
+    const lines = Array.from({ length: 30_000 }, (_, i) => record(i % 3 === 0 ? "deny" : "allow", i));
+    await writeFile(path.join(dir, `${id}.jsonl`), lines.join("\n") + "\n");
+    const summary = await createEgressReader(dir)(id);
+    expect(summary.requests).toHaveLength(100);
+    expect(summary.omitted).toBe(29_900);
+    expect(summary.denied).toBe(10_000);
+  });
+
+  it("should follow a running execution's file, reading only what was added", async () => {
+    const { appendFile, mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const { createEgressFollower } = await import("./egress-summary.ts");
+    const dir = await mkdtemp(path.join(tmpdir(), "egress-"));
+    const id = "cd".repeat(16);
+    const file = path.join(dir, `${id}.jsonl`);
+    const follower = createEgressFollower(dir);
+    expect((await follower.read(id)).requests).toEqual([]);
+    await writeFile(file, record("allow", 1) + "\n" + record("deny", 2).slice(0, 20));
+    expect((await follower.read(id)).requests).toHaveLength(1);
+    // The rest of a line written in two pieces completes it; nothing is counted twice.
+    await appendFile(file, record("deny", 2).slice(20) + "\n");
+    const summary = await follower.read(id);
+    expect(summary.requests.map((r) => r.decision)).toEqual(["allow", "deny"]);
+    expect(summary.denied).toBe(1);
+  });
+});

@@ -21,6 +21,7 @@ const APIS: LoadedApis = {
     name: "stripe", description: "Payments", domains: ["api.stripe.test"], active: true, ports: [443], plainHttpPorts: [],
     credentials: { STRIPE_KEY: { headers: ["Authorization"], query: [], basicAuth: false, value: { env: "X" } } },
     restrictedMethods: ["DELETE"], redact: [],
+    approvals: [{ methods: ["POST"], paths: ["/v1/refunds*"] }], limits: { requestsPerMinute: 10 },
   } as unknown as LoadedApis["apis"][number]],
   problems: [{ file: "/apis/broken/config.json", field: "domains", message: "Required" }],
 };
@@ -179,7 +180,11 @@ describe("the MCP server, in-process", () => {
   it("should list the APIs with credential names only, and the broken config with its file and field", async () => {
     const r = await call("list_apis", {});
     expect(r.structuredContent).toMatchObject({
-      apis: [{ name: "stripe", domains: ["api.stripe.test"], credentials: [{ name: "STRIPE_KEY" }], restrictedMethods: ["DELETE"] }],
+      apis: [{
+        name: "stripe", domains: ["api.stripe.test"], credentials: [{ name: "STRIPE_KEY" }], restrictedMethods: ["DELETE"],
+        // What will wait for a person, and the budgets: the model can plan around both.
+        approvalsRequiredFor: [{ methods: ["POST"], paths: ["/v1/refunds*"] }], limits: { requestsPerMinute: 10 },
+      }],
       configProblems: [{ file: "/apis/broken/config.json", field: "domains" }],
     });
     expect(text(r)).not.toContain('"env"');

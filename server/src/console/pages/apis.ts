@@ -16,6 +16,14 @@ function secretCell(proxy: ProxyStatus | undefined, api: string, credential: str
   return html`<span class="badge unknown">unknown (no word from the proxy)</span>`;
 }
 
+function budget(limits: { requestsPerExecution?: number; requestsPerMinute?: number } | undefined): string {
+  const parts = [
+    ...(limits?.requestsPerExecution ? [`${limits.requestsPerExecution} per execution`] : []),
+    ...(limits?.requestsPerMinute ? [`${limits.requestsPerMinute} per minute`] : []),
+  ];
+  return parts.join(", ") || "none";
+}
+
 function source(value: { env?: string; file?: string } | undefined): string {
   if (value?.env) return `env ${value.env}`;
   if (value?.file) return `file ${value.file}`;
@@ -44,19 +52,24 @@ ${loadedByProxy === false ? html`<span class="badge missing">not loaded by the p
 <dt>HTTPS ports</dt><dd>${api.ports.join(", ")}</dd>
 ${api.plainHttpPorts.length ? html`<dt>Plain HTTP ports</dt><dd>${api.plainHttpPorts.join(", ")} (never with a credential)</dd>` : ""}
 <dt>Restricted methods</dt><dd>${api.restrictedMethods.length ? api.restrictedMethods.join(", ") : "none"}</dd>
+<dt>Needs approval</dt><dd>${api.approvals.length
+      ? api.approvals.map((r) => `${r.methods?.join("/") ?? "any method"} on ${r.paths?.join(", ") ?? "any path"}`).join("; ")
+      : "nothing"}</dd>
+<dt>Budget</dt><dd>${budget(api.limits)}</dd>
 <dt>Redacted strings</dt><dd>${api.redact.length}</dd>
 ${api.referenceUrl ? html`<dt>Reference</dt><dd>${api.referenceUrl}</dd>` : ""}
 </dl>
 ${Object.keys(api.credentials).length === 0
       ? html`<p class="empty">No credentials.</p>`
-      : html`<table class="credentials"><thead><tr><th>Credential</th><th>Secret</th><th>From</th><th>Injected in</th><th>Methods</th><th>Paths</th></tr></thead>
+      : html`<table class="credentials"><thead><tr><th>Credential</th><th>Secret</th><th>From</th><th>Injected in</th><th>Methods</th><th>Paths</th><th>Budget</th></tr></thead>
 <tbody>${Object.entries(api.credentials).map(
           ([name, c]) => html`<tr><td><code>${name}</code>${c.description ? html`<br><span class="note">${c.description}</span>` : ""}</td>
 <td>${secretCell(proxy, api.name, name)}</td>
 <td><code>${source(c.value as { env?: string; file?: string })}</code></td>
 <td>${[...c.headers.map((h) => `header ${h}`), ...c.query.map((q) => `query ${q}`), ...(c.basicAuth ? ["basic auth"] : [])].join(", ") || "nowhere"}</td>
 <td>${c.methods?.join(", ") ?? "all"}</td>
-<td>${c.paths?.join(", ") ?? "all"}</td></tr>`,
+<td>${c.paths?.join(", ") ?? "all"}</td>
+<td>${budget(c.limits)}</td></tr>`,
         )}</tbody></table>`}
 </article>`;
   })}`;

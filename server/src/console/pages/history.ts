@@ -56,6 +56,6 @@ ${r.outputTruncated ? html`<p class="note">The output passed the output limit an
 ${egressTable(r.egress)}
 <h2>Audit chain</h2>
 ${audit.length === 0
-    ? html`<p class="empty">${r.executionId ? "No audit lines found for this execution (audit off, or rotated away)." : "The code never ran, so the audit line has no execution id."}</p>`
+    ? html`<p class="empty">${r.executionId ? "No audit lines for this execution in the newest audit files (audit off, or it is older: verify-audit.ts reads them all)." : "The code never ran, so the audit line has no execution id."}</p>`
     : html`<pre class="audit">${audit.map((l) => JSON.stringify(l)).join("\n")}</pre>`}`;
 }

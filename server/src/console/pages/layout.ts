@@ -26,8 +26,6 @@ export interface PageFrame {
   /** The nav entry to mark as current. */
   section: string;
   csrf?: string;
-  /** Shows the log-out button (a cookie session). */
-  loggedIn?: boolean;
 }
 
 export function page(frame: PageFrame, body: Fragment): Fragment {
@@ -45,9 +43,6 @@ ${frame.csrf ? html`<meta name="airlock-csrf" content="${frame.csrf}">` : ""}
 <header class="top">
   <a class="brand" href="/">Airlock</a>
   <nav>${NAV.map(([href, label]) => html`<a href="${href}"${frame.section === href ? html` aria-current="page"` : ""}>${label}</a>`)}</nav>
-  ${frame.loggedIn
-    ? html`<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf" value="${frame.csrf}"><button type="submit">Log out</button></form>`
-    : ""}
 </header>
 <main>
 <h1>${frame.title}</h1>

@@ -17,7 +17,8 @@ export function registerListApis(
       title: "List the APIs code may call",
       description:
         "The REST APIs configured for this gateway: name, description, domains, credential names to write in " +
-        "requests, reference URL and restricted methods. Also reports configuration files that failed to load.",
+        "requests, reference URL, restricted methods, requests that wait for a person's approval, and request " +
+        "budgets. Also reports configuration files that failed to load.",
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => {
@@ -34,9 +35,13 @@ export function registerListApis(
             usage: credentialUsage(name, c),
             ...(c.methods ? { methods: c.methods } : {}),
             ...(c.paths ? { paths: c.paths } : {}),
+            ...(c.limits ? { limits: c.limits } : {}),
           })),
           referenceUrl: api.referenceUrl,
           restrictedMethods: api.restrictedMethods,
+          // What waits for a person, and the budgets: the model can plan around both.
+          ...(api.approvals.length ? { approvalsRequiredFor: api.approvals } : {}),
+          ...(api.limits ? { limits: api.limits } : {}),
           // Only the proxy knows whether the secrets are there: without a loaded version there,
           // requests to this API get no credential and no passage.
           ...(proxy && !proxy.loaded.includes(api.name)
