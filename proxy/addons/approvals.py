@@ -14,12 +14,16 @@ import hashlib
 import hmac
 import json
 import secrets
-import urllib.error
-import urllib.request
+import urllib.parse
 
 KEY_HEADER = "x-airlock-approval-key"
 EXCERPT_BYTES = 400
 OUTCOMES = ("approved", "declined", "timeout", "unavailable")
+# Requests held at once, per execution and in all: past either, a held request is refused at
+# once, so a flood of them costs neither memory nor connections to the gateway.
+MAX_HELD_PER_EXECUTION = 4
+MAX_HELD = 64
+MAX_ANSWER = 64 * 1024
 
 
 def answer_mac(key, approval_id, outcome):
@@ -42,17 +46,55 @@ class ApprovalClient:
         self.url = url
         self.read_key = read_key
         self._post = post or self._http_post
+        self.held = {}  # execution id -> requests held now
 
-    def _http_post(self, body, key, timeout):
-        req = urllib.request.Request(
-            self.url, data=body, method="POST",
-            headers={"content-type": "application/json", KEY_HEADER: key},
-        )
-        with urllib.request.urlopen(req, timeout=timeout) as res:  # noqa: S310 - our own internal URL
-            return res.status, res.read(64 * 1024)
+    async def _http_post(self, body, key, timeout):
+        """One POST over asyncio streams: a held request costs no thread (a thread pool of a few
+        workers would let a handful of held requests stall every other user of it)."""
+        url = urllib.parse.urlsplit(self.url)
+        if url.scheme != "http" or not url.hostname:
+            raise OSError(f"unsupported approval URL {self.url!r}")
+
+        async def exchange():
+            reader, writer = await asyncio.open_connection(url.hostname, url.port or 80)
+            try:
+                head = (f"POST {url.path or '/'} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: application/json\r\n"
+                        f"{KEY_HEADER}: {key}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+                writer.write(head.encode() + body)
+                await writer.drain()
+                raw = await reader.read(MAX_ANSWER + 4096)
+            finally:
+                writer.close()
+            head, _, rest = raw.partition(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            headers = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)
+            length = headers.get(b"content-length") or headers.get(b"Content-Length")
+            if length is None or int(length) > MAX_ANSWER:
+                raise OSError("the approval answer has no usable length")
+            while len(rest) < int(length):
+                more = await reader.read(int(length) - len(rest))
+                if not more:
+                    break
+                rest += more
+            return status, rest[: int(length)]
+
+        return await asyncio.wait_for(exchange(), timeout)
 
     async def ask(self, question, timeout_seconds):
         """(outcome, by) for `question` (a dict); never raises."""
+        execution = question["execution"]
+        if self.held.get(execution, 0) >= MAX_HELD_PER_EXECUTION or sum(self.held.values()) >= MAX_HELD:
+            return "unavailable", (f"too many requests are already waiting for approval (at most "
+                                   f"{MAX_HELD_PER_EXECUTION} per execution, {MAX_HELD} in all): send one at a time")
+        self.held[execution] = self.held.get(execution, 0) + 1
+        try:
+            return await self._ask(question, timeout_seconds)
+        finally:
+            self.held[execution] -= 1
+            if not self.held[execution]:
+                del self.held[execution]
+
+    async def _ask(self, question, timeout_seconds):
         approval_id = secrets.token_hex(16)
         try:
             key = self.read_key()
@@ -61,8 +103,8 @@ class ApprovalClient:
         body = json.dumps({**question, "id": approval_id, "timeoutSeconds": timeout_seconds}).encode()
         try:
             # The gateway answers by the deadline it enforces; a little slack for the network.
-            status, raw = await asyncio.to_thread(self._post, body, key, timeout_seconds + 15)
-        except (OSError, urllib.error.URLError, TimeoutError) as err:
+            status, raw = await self._post(body, key, timeout_seconds + 15)
+        except (OSError, ValueError, IndexError, asyncio.TimeoutError) as err:
             return "unavailable", f"the gateway's approval service did not answer ({err})"
         if status != 200:
             return "unavailable", f"the gateway's approval service answered {status}"

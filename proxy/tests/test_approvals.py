@@ -10,7 +10,7 @@ RULES = [{"methods": ["POST"], "paths": ["/v1/refunds*"]}]
 
 def gateway(outcome="approved", by="console", forge=None, raises=None, seen=None):
     """A stand-in for the gateway's approval endpoint."""
-    def post(body, key, timeout):
+    async def post(body, key, timeout):
         question = json.loads(body)
         if seen is not None:
             seen.append((question, key))
@@ -121,3 +121,58 @@ def test_the_excerpt_is_short_and_names_any_secret_value():
     text = excerpt(body, [("PAY_API_TOKEN", SECRET)])
     assert SECRET not in text and "PAY_API_TOKEN" in text and text.endswith("…")
     assert len(text) < 600
+
+
+def test_holds_only_a_few_requests_per_execution_at_once():
+    import asyncio
+
+    release = asyncio.Event()
+    answered = []
+
+    async def slow(body, key, timeout):
+        question = json.loads(body)
+        await release.wait()
+        answered.append(question["id"])
+        return 200, json.dumps({"id": question["id"], "outcome": "approved", "by": "console",
+                                "mac": answer_mac(KEY, question["id"], "approved")}).encode()
+
+    client = ApprovalClient("http://gateway.test/approvals", lambda: KEY, post=slow)
+
+    async def scenario():
+        asks = [asyncio.create_task(client.ask({"execution": "e1"}, 30)) for _ in range(6)]
+        other = asyncio.create_task(client.ask({"execution": "e2"}, 30))
+        await asyncio.sleep(0.01)
+        release.set()
+        return await asyncio.gather(*asks), await other
+
+    mine, other = asyncio.run(scenario())
+    assert [o for o, _ in mine].count("approved") == 4
+    assert [o for o, _ in mine].count("unavailable") == 2
+    assert other[0] == "approved" and client.held == {}
+
+
+def test_asks_the_gateway_over_plain_asyncio_http():
+    import asyncio
+
+    seen = {}
+
+    async def serve(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+        question = json.loads(await reader.readexactly(length))
+        seen["key"] = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n") if line.lower().startswith(b"x-airlock-approval-key"))
+        answer = json.dumps({"id": question["id"], "outcome": "declined", "by": "elicitation (decline)",
+                             "mac": answer_mac(KEY, question["id"], "declined")}).encode()
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + str(len(answer)).encode() + b"\r\n\r\n" + answer)
+        await writer.drain()
+        writer.close()
+
+    async def scenario():
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            client = ApprovalClient(f"http://127.0.0.1:{port}/approvals", lambda: KEY)
+            return await client.ask({"execution": "e1", "api": "pay"}, 5)
+
+    assert asyncio.run(scenario()) == ("declined", "elicitation (decline)")
+    assert seen["key"] == KEY.encode()
