@@ -109,6 +109,7 @@ const metrics = createMetrics({
   audit: auditLog ? () => auditLog.status() : undefined,
   sandboxRestarts: () => launcher.restarts(),
   sandboxFault: () => launcher.fault(),
+  approvalsPending: () => approvals.pending().length,
 });
 
 const readEgress = createEgressReader(settings.egressEventsDir);

@@ -17,6 +17,7 @@ function metrics(fault?: string) {
     audit: () => ({ ok: false, failures: 4 }),
     sandboxRestarts: () => 3,
     sandboxFault: () => fault,
+    approvalsPending: () => 2,
   });
 }
 
@@ -36,6 +37,16 @@ describe("metrics", () => {
     expect(text).toContain('airlock_egress_requests_total{api="",decision="unlisted"} 6');
     expect(text).toContain("airlock_egress_refused_total 2");
     expect(text).toContain("airlock_queue_wait_seconds_count 1");
+  });
+
+  it("should count what people decided on held requests, and how many wait now", async () => {
+    const m = metrics();
+    const held = (outcome: "approved" | "declined") => ({ decision: outcome === "approved" ? "inject" as const : "unapproved" as const, api: "stripe", approval: { outcome, by: "console (operator)", waitedMs: 900 } });
+    m.executionEnded("execute_code", result({ egress: { requests: [held("approved"), held("declined"), held("declined")], denied: 2, omitted: 0 } }));
+    const text = await m.render();
+    expect(text).toContain('airlock_approvals_total{api="stripe",outcome="approved"} 1');
+    expect(text).toContain('airlock_approvals_total{api="stripe",outcome="declined"} 2');
+    expect(text).toContain("airlock_approvals_pending 2");
   });
 
   it("should read the gauges from their owners at scrape time", async () => {

@@ -14,6 +14,8 @@ export interface MetricsSources {
   /** Times the gateway lost its connection to the sandbox's launcher (restarts, crashes). */
   sandboxRestarts: () => number;
   sandboxFault: () => string | undefined;
+  /** Requests waiting for a person on the console now. */
+  approvalsPending?: () => number;
 }
 
 export interface Metrics {
@@ -61,6 +63,12 @@ export function createMetrics(sources: MetricsSources): Metrics {
     help: "Egress requests the proxy refused or whose response it blocked",
     registers: [registry],
   });
+  const approvals = new Counter({
+    name: "airlock_approvals_total",
+    help: "Requests an approval rule held, by API and what a person decided (approved, declined, timeout, unavailable)",
+    labelNames: ["api", "outcome"] as const,
+    registers: [registry],
+  });
   const gauge = (name: string, help: string, read: () => number) =>
     new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
   gauge("airlock_executions_running", "Executions running now", () => sources.executions().running);
@@ -69,6 +77,9 @@ export function createMetrics(sources: MetricsSources): Metrics {
   gauge("airlock_mcp_sessions_evicted", "MCP sessions evicted to make room since start", () => sources.sessions().evicted);
   gauge("airlock_sandbox_restarts", "Times the launcher connection was lost since start (sandbox restarted or crashed)", sources.sandboxRestarts);
   gauge("airlock_sandbox_fault", "1 while the sandbox refuses new runs (a scratch folder it cannot remove)", () => (sources.sandboxFault() ? 1 : 0));
+  if (sources.approvalsPending) {
+    gauge("airlock_approvals_pending", "Requests waiting for a person on the console now", sources.approvalsPending);
+  }
   if (sources.audit) {
     const audit = sources.audit;
     gauge("airlock_audit_write_failures", "Audit entries that could not be written since start", () => audit().failures);
@@ -79,7 +90,10 @@ export function createMetrics(sources: MetricsSources): Metrics {
     executionEnded(tool, result) {
       executions.inc({ tool, outcome: result.outcome });
       duration.observe({ outcome: result.outcome }, result.durationMs / 1000);
-      for (const r of result.egress.requests) egress.inc({ api: r.api ?? "", decision: r.decision });
+      for (const r of result.egress.requests) {
+        egress.inc({ api: r.api ?? "", decision: r.decision });
+        if (r.approval) approvals.inc({ api: r.api ?? "", outcome: r.approval.outcome });
+      }
       if (result.egress.omitted) egress.inc({ api: "", decision: "unlisted" }, result.egress.omitted);
       if (result.egress.denied) refused.inc(result.egress.denied);
     },
