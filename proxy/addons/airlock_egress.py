@@ -414,9 +414,10 @@ class AirlockEgress:
         approval = None
         rule = next((i for i, r in enumerate(api.approvals) if r.matches(methods, views)), None)
         if rule is not None:
-            approval, why = await self._ask_person(flow, exec_id, host, api, rule, result.used)
+            approval, why = await self._ask_person(flow, exec_id, host, api, rule, result.used, methods, views)
             if approval["outcome"] != "approved":
-                self.budgets.give_back(exec_id, budgets)
+                # The place stays taken: every ask counts against the budget, so a run cannot
+                # put prompt after prompt in front of a person for free.
                 synthetic(flow, 403, "unapproved", refusal_message(req.method, host, req.path, api.name, approval, why))
                 self.events.record("unapproved", exec_id, **base, credentials=result.used, approval=approval,
                                    reason=why or f"{approval['outcome']} by {approval['by']}")
@@ -463,29 +464,45 @@ class AirlockEgress:
         if approval:
             flow.metadata["airlock_outbound"]["approval"] = approval
 
-    async def _ask_person(self, flow, exec_id, host, api, rule, credentials):
+    async def _ask_person(self, flow, exec_id, host, api, rule, credentials, methods, views):
         """Holds the flow until the gateway says what a person decided: ({outcome, by, waitedMs},
-        why no one could be asked or None)."""
+        why no one could be asked or None). The person is shown what decides the request: the
+        method(s) the upstream may act on, the port, a WebDAV Destination, the decoded body."""
         started = time.monotonic()
         req = flow.request
+
+        def answered(outcome, by):
+            unavailable = outcome == "unavailable"
+            approval = {"outcome": outcome, "by": "none" if unavailable else by, "waitedMs": int((time.monotonic() - started) * 1000)}
+            return approval, by if unavailable else None
+
         if not ctx.options.airlock_approvals_url:
-            outcome, by = "unavailable", "no approval service is configured"
-        else:
-            question = {
-                "execution": exec_id, "api": api.name, "rule": rule, "method": req.method,
-                "host": host, "path": req.path, "credentials": sorted(credentials),
-                "excerpt": excerpt(req.raw_content, [(c.name, c.value) for c in self.registry.all_credentials()]),
-            }
-            outcome, by = await self.approvals.ask(question, ctx.options.airlock_approval_timeout)
-        unavailable = outcome == "unavailable"
-        approval = {"outcome": outcome, "by": "none" if unavailable else by, "waitedMs": int((time.monotonic() - started) * 1000)}
-        return approval, by if unavailable else None
+            return answered("unavailable", "no approval service is configured")
+        try:
+            body = body_decoding.decode_body(req.raw_content, req.headers.get("content-encoding"), OVERRIDE_BODY_LIMIT)
+        except body_decoding.UndecodableBody:
+            return answered("unavailable", "the request body cannot be decoded, so a person could not be shown it")
+        generation = self.registry.generation
+        question = {
+            "execution": exec_id, "api": api.name, "rule": rule, "method": req.method,
+            "actsAs": sorted(m for m in methods if m != req.method),
+            "host": host, "port": req.port, "path": req.path,
+            "destination": views[1].path if len(views) > 1 else None,
+            "credentials": sorted(credentials),
+            "excerpt": excerpt(body, [(c.name, c.value) for c in self.registry.all_credentials()]),
+            "encoded": bool(req.headers.get("content-encoding")),
+        }
+        outcome, by = await self.approvals.ask(question, ctx.options.airlock_approval_timeout)
+        if outcome == "approved" and self.registry.generation != generation:
+            # What was approved was judged under the old config: never send it under a new one.
+            return answered("unavailable", "the API configs changed while it waited; send it again to be asked anew")
+        return answered(outcome, by)
 
     def _effective_methods(self, api, req):
         """Every method the upstream might act on. The body is read only where the answer matters:
-        the API restricts methods, or a credential is scoped by method."""
+        the API restricts methods, a credential is scoped by method, or an approval rule names one."""
         headers, query = req.headers.items(multi=True), req.query.items(multi=True)
-        if not api.restricted and all(c.methods is None for c in api.credentials):
+        if not api.restricted and all(c.methods is None for c in api.credentials) and all(r.methods is None for r in api.approvals):
             return effective_method.effective_methods(req.method, headers, query, None, None)
         body = None
         if req.raw_content:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import jsonschema
 
 from effective_method import UNKNOWN, methods_in_scope
-from path_scope import path_in_scope, pattern_problem
+from path_scope import PathView, path_in_scope, pattern_problem
 
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "api-config.schema.json")
 API_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -26,20 +26,54 @@ class Limits:
     per_minute: int | None = None
 
 
+# The methods a config can name; anything else (MERGE, MOVE, PROPPATCH, made-up ones) is unknown.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 @dataclass(frozen=True)
 class ApprovalRule:
-    """Requests matching it wait for a person. None: any method / any path."""
+    """Requests matching it wait for a person. None: any method / any path.
+
+    A credential scope is a list of where something is *allowed*, so it matches strictly; a rule
+    is a list of what must be *held*, so it matches every plausible reading of a request: a
+    method override that cannot be ruled out, HEAD for a GET rule (servers run GET handlers for
+    it), a method no config can name for a rule that names a write, and any path a server may
+    take for the rule's (other case, trailing slash or dots, a format suffix, an ambiguous path).
+    """
     methods: frozenset | None
     paths: tuple | None
 
     def matches(self, methods, views):
-        """Fails closed: a method override that cannot be ruled out, or a path servers may read
-        differently, counts as matching."""
-        if self.methods is not None and not (UNKNOWN in methods or any(m in self.methods for m in methods)):
+        if self.methods is not None and not any(self._holds_method(m) for m in methods):
             return False
         if self.paths is None:
             return True
-        return any(view.ambiguous is not None or path_in_scope(self.paths, view) for view in views)
+        return any(view.ambiguous is not None or _loose_match(self.paths, view) for view in views)
+
+    def _holds_method(self, method):
+        if method == UNKNOWN or method in self.methods:
+            return True
+        if method == "HEAD" and "GET" in self.methods:
+            return True
+        return method not in KNOWN_METHODS and bool(self.methods & WRITE_METHODS)
+
+
+def _loose_readings(path):
+    """The paths a lenient server may take `path` for: other case, no trailing '/', '.', spaces,
+    and no format suffix on the last segment ('/v1/refunds.json' -> '/v1/refunds')."""
+    lowered = path.lower()
+    trimmed = re.sub(r"(?:%20|[ ./])+$", "", lowered) or "/"
+    readings = {lowered, trimmed}
+    head, sep, last = trimmed.rpartition("/")
+    if "." in last:
+        readings.add(f"{head}{sep}{last.split('.', 1)[0]}" or "/")
+    return readings
+
+
+def _loose_match(patterns, view):
+    lowered = tuple(p.lower() for p in patterns)
+    return any(path_in_scope(lowered, PathView(reading, reading, None)) for reading in _loose_readings(view.normalised))
 
 
 @dataclass(frozen=True)

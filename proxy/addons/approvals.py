@@ -10,9 +10,11 @@ and the outcome, so an answer cannot be forged, nor replayed onto another reques
 Anything but a verified "approved" is a refusal: fail closed.
 """
 import asyncio
+import collections
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import urllib.parse
 
@@ -23,6 +25,8 @@ OUTCOMES = ("approved", "declined", "timeout", "unavailable")
 # once, so a flood of them costs neither memory nor connections to the gateway.
 MAX_HELD_PER_EXECUTION = 4
 MAX_HELD = 64
+# Asks per execution in all: a run cannot wear a person down with prompt after prompt.
+MAX_ASKS_PER_EXECUTION = 10
 MAX_ANSWER = 64 * 1024
 
 
@@ -30,15 +34,25 @@ def answer_mac(key, approval_id, outcome):
     return hmac.new(key.encode(), f"{approval_id}:{outcome}".encode(), hashlib.sha256).hexdigest()
 
 
+# Characters that could redraw or reorder what a person reads: C0/C1 controls (ANSI escapes,
+# line breaks), bidirectional overrides and isolates, zero-width and other invisible characters.
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def visible(text):
+    """`text` with every such character written as \\uXXXX: one line, shown as it is."""
+    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def excerpt(body, secret_values):
-    """The first bytes of a request body as text, with any secret value put back to its name
-    (the code writes names; this is belt and braces for a person's screen)."""
+    """The first bytes of a (decoded) request body as one visible line, with any secret value
+    put back to its name (the code writes names; this is belt and braces for a person's screen)."""
     if not body:
         return ""
     text = body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
     for name, value in secret_values:
         text = text.replace(value, name)
-    return text + ("…" if len(body) > EXCERPT_BYTES else "")
+    return visible(text) + ("…" if len(body) > EXCERPT_BYTES else "")
 
 
 class ApprovalClient:
@@ -47,6 +61,7 @@ class ApprovalClient:
         self.read_key = read_key
         self._post = post or self._http_post
         self.held = {}  # execution id -> requests held now
+        self.asked = collections.OrderedDict()  # execution id -> asks so far (the newest 10,000)
 
     async def _http_post(self, body, key, timeout):
         """One POST over asyncio streams: a held request costs no thread (a thread pool of a few
@@ -83,9 +98,16 @@ class ApprovalClient:
     async def ask(self, question, timeout_seconds):
         """(outcome, by) for `question` (a dict); never raises."""
         execution = question["execution"]
+        if self.asked.get(execution, 0) >= MAX_ASKS_PER_EXECUTION:
+            return "unavailable", (f"this execution already asked for approval {MAX_ASKS_PER_EXECUTION} times: "
+                                   "stop, and tell the user what you need")
         if self.held.get(execution, 0) >= MAX_HELD_PER_EXECUTION or sum(self.held.values()) >= MAX_HELD:
             return "unavailable", (f"too many requests are already waiting for approval (at most "
                                    f"{MAX_HELD_PER_EXECUTION} per execution, {MAX_HELD} in all): send one at a time")
+        self.asked[execution] = self.asked.get(execution, 0) + 1
+        self.asked.move_to_end(execution)
+        while len(self.asked) > 10_000:
+            self.asked.popitem(last=False)
         self.held[execution] = self.held.get(execution, 0) + 1
         try:
             return await self._ask(question, timeout_seconds)

@@ -1,8 +1,9 @@
 """Request budgets: per execution and per rolling minute, for an API and for each credential.
 
 A request takes its place in every budget that applies before it goes out (check and count are
-one step, with no await between, so concurrent requests cannot all slip under a limit), and gives
-it back if it is refused later (a person declined it). Memory stays bounded: a rolling-minute
+one step, with no await between, so concurrent requests cannot all slip under a limit). A place
+taken by a request a person then declined stays taken: each ask costs, so a run cannot put
+prompt after prompt in front of a person for free. Memory stays bounded: a rolling-minute
 window never holds more timestamps than its limit, and per-execution counts are dropped once the
 execution can no longer be running.
 """
@@ -56,15 +57,6 @@ class Budgets:
             if limits.per_minute is not None:
                 self._windows[key].append(now)
         return None
-
-    def give_back(self, exec_id, budgets):
-        entry = self._per_execution.get(exec_id)
-        for key, _, limits in budgets:
-            if entry and entry["counts"][key] > 0:
-                entry["counts"][key] -= 1
-            window = self._windows.get(key)
-            if limits.per_minute is not None and window:
-                window.pop()
 
     def report(self, exec_id, budgets):
         """How much of each budget is used, for the egress record (the summary and console show it)."""

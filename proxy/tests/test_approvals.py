@@ -24,7 +24,7 @@ def gateway(outcome="approved", by="console", forge=None, raises=None, seen=None
 
 
 def held_addon(addon, apis_dir, post, rules=RULES):
-    write_api(apis_dir, "payments", {**PAYMENTS, "approvals": rules, "limits": {"requestsPerExecution": 5}})
+    write_api(apis_dir, "payments", {**PAYMENTS, "approvals": rules, "limits": {"requestsPerExecution": 50}})
     addon.registry.refresh(force=True)
     addon.tctx.configure(addon, airlock_approvals_url="http://gateway.test/approvals")
     addon.approvals = ApprovalClient("http://gateway.test/approvals", lambda: KEY, post=post)
@@ -49,15 +49,15 @@ def test_an_approved_request_goes_out_with_its_credential_only_then(addon, apis_
     question, key = seen[0]
     assert key == KEY
     assert question | {"id": "-"} == {
-        "execution": "ab" * 16, "api": "payments", "rule": 0, "method": "POST", "host": "api.pay.test",
-        "path": "/v1/refunds", "credentials": ["PAY_API_TOKEN"], "excerpt": '{"charge": "ch_1", "amount": 500}',
-        "id": "-", "timeoutSeconds": 120,
+        "execution": "ab" * 16, "api": "payments", "rule": 0, "method": "POST", "actsAs": [], "host": "api.pay.test",
+        "port": 443, "path": "/v1/refunds", "destination": None, "credentials": ["PAY_API_TOKEN"],
+        "excerpt": '{"charge": "ch_1", "amount": 500}', "encoded": False, "id": "-", "timeoutSeconds": 120,
     }
     deliver(addon, flow, tutils.tresp(content=b"ok"))
     assert records(addon)[-1]["approval"]["outcome"] == "approved"
 
 
-def test_a_declined_request_is_refused_with_no_credential_and_no_budget_used(addon, apis_dir):
+def test_a_declined_request_is_refused_with_no_credential_and_its_ask_counted(addon, apis_dir):
     held_addon(addon, apis_dir, gateway(outcome="declined", by="elicitation"))
     flow = refund()
     run(addon.request, flow)
@@ -67,7 +67,8 @@ def test_a_declined_request_is_refused_with_no_credential_and_no_budget_used(add
     assert SECRET not in flow.request.headers["authorization"]
     record = records(addon)[-1]
     assert record["decision"] == "unapproved" and record["approval"]["outcome"] == "declined"
-    assert addon.budgets.report("ab" * 16, [(("api", "payments"), "API", addon.registry.active()[0].limits)])[0]["used"] == 0
+    # Every ask costs a place: a run cannot prompt a person again and again for free.
+    assert addon.budgets.report("ab" * 16, [(("api", "payments"), "API", addon.registry.active()[0].limits)])[0]["used"] == 1
 
 
 def test_requests_no_rule_matches_are_not_held(addon, apis_dir):
@@ -176,3 +177,97 @@ def test_asks_the_gateway_over_plain_asyncio_http():
 
     assert asyncio.run(scenario()) == ("declined", "elicitation (decline)")
     assert seen["key"] == KEY.encode()
+
+
+def rule_addon(addon, apis_dir, rules, seen):
+    held_addon(addon, apis_dir, gateway(outcome="declined", seen=seen), rules=rules)
+
+
+def test_a_path_rule_holds_every_spelling_a_lenient_server_accepts(addon, apis_dir):
+    seen = []
+    rule_addon(addon, apis_dir, [{"paths": ["/v1/refunds*"]}, {"paths": ["/v1/payouts"]}], seen)
+    for path in ["/V1/Refunds", "/v1/REFUNDS/re_1", "/v1/refunds.json", "/v1/refunds.", "/v1/refunds%20",
+                 "/v1/payouts/", "/v1/Payouts.xml"]:
+        flow = refund(path=path)
+        run(addon.request, flow)
+        assert flow.response is not None and flow.response.status_code == 403, path
+    assert len(seen) == 7
+    for path in ["/v1/refundsx", "/v1/payouts/po_1"]:
+        flow = refund(path=path)
+        run(addon.request, flow)
+        assert flow.response is None, path
+
+
+def test_a_method_rule_holds_body_overrides_head_and_methods_no_config_can_name(addon, apis_dir):
+    seen = []
+    write_api(apis_dir, "payments", {**PAYMENTS, "restrictedMethods": [], "credentials": {
+        "PAY_API_TOKEN": {"headers": ["Authorization"], "value": {"env": "PAY_SECRET"}}},
+        "approvals": [{"methods": ["DELETE"]}, {"methods": ["GET"], "paths": ["/v1/balance"]}]})
+    addon.registry.refresh(force=True)
+    addon.tctx.configure(addon, airlock_approvals_url="http://gateway.test/approvals")
+    addon.approvals = ApprovalClient("http://gateway.test/approvals", lambda: KEY, post=gateway(outcome="declined", seen=seen))
+    cases = [
+        refund(path="/v1/customers/cu_1", content=b"_method=DELETE", headers=[("Content-Type", "application/x-www-form-urlencoded")]),
+        refund(path="/v1/customers/cu_1", content=b'{"_method": "DELETE"}', headers=[("Content-Type", "application/json")]),
+        refund(path="/v1/customers/cu_1", method="MERGE", content=b""),
+        refund(path="/v1/balance", method="HEAD", content=b""),
+    ]
+    for flow in cases:
+        run(addon.request, flow)
+        assert flow.response is not None and flow.response.status_code == 403, flow.request.method
+    assert seen[0][0]["actsAs"] == ["DELETE"]
+
+
+def test_the_person_is_shown_what_decides_the_request(addon, apis_dir):
+    import gzip
+
+    seen = []
+    rule_addon(addon, apis_dir, [{"paths": ["/v1/refunds*"]}], seen)
+    flow = flow_to("api.pay.test", path="/v1/tmp/x", method="PUT", port=8443,
+                   headers=[("Destination", "https://api.pay.test/v1/refunds/re_1"), ("X-HTTP-Method-Override", "MOVE"),
+                            ("Content-Encoding", "gzip")],
+                   content=gzip.compress(b'{"amount": 9999999}\n\x1b[2K\u202eevil'))
+    run(addon.request, flow)
+    question = seen[0][0]
+    assert question["port"] == 8443 and question["destination"] == "/v1/refunds/re_1"
+    assert "MOVE" in question["actsAs"] and question["encoded"] is True
+    # The decoded body, on one line, every invisible character written out.
+    assert question["excerpt"].startswith('{"amount": 9999999}\\u000a\\u001b[2K')
+    assert "\x1b" not in question["excerpt"] and "\n" not in question["excerpt"]
+
+
+def test_refuses_without_asking_when_the_body_cannot_be_decoded(addon, apis_dir):
+    seen = []
+    rule_addon(addon, apis_dir, RULES, seen)
+    flow = refund(headers=[("Content-Encoding", "gzip")], content=b"not gzip at all")
+    run(addon.request, flow)
+    assert flow.response.status_code == 403 and seen == []
+
+
+def test_an_execution_asks_a_person_at_most_ten_times():
+    import asyncio
+
+    async def declined(body, key, timeout):
+        question = json.loads(body)
+        return 200, json.dumps({"id": question["id"], "outcome": "declined", "by": "console",
+                                "mac": answer_mac(KEY, question["id"], "declined")}).encode()
+
+    client = ApprovalClient("http://gateway.test/approvals", lambda: KEY, post=declined)
+    outcomes = [asyncio.run(client.ask({"execution": "e1"}, 5)) for _ in range(12)]
+    assert [o for o, _ in outcomes].count("declined") == 10
+    assert "asked for approval 10 times" in outcomes[-1][1]
+    assert asyncio.run(client.ask({"execution": "e2"}, 5))[0] == "declined"
+
+
+def test_never_sends_an_approved_request_under_a_changed_config(addon, apis_dir):
+    async def approve_after_a_change(body, key, timeout):
+        question = json.loads(body)
+        write_api(apis_dir, "tracker", {"description": "changed", "domains": ["api.tracker.test"]})
+        addon.registry.refresh(force=True)
+        return 200, json.dumps({"id": question["id"], "outcome": "approved", "by": "console",
+                                "mac": answer_mac(KEY, question["id"], "approved")}).encode()
+
+    held_addon(addon, apis_dir, approve_after_a_change)
+    flow = refund()
+    run(addon.request, flow)
+    assert flow.response.status_code == 403 and b"configs changed" in flow.response.content

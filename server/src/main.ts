@@ -134,7 +134,7 @@ const history = await createHistoryStore(settings.history.dir, settings.history,
 setInterval(() => void history.prune(), 10 * 60_000).unref();
 const activity = createActivity({ execute: executor, history, followEgress: createEgressFollower(settings.egressEventsDir), outputBytes: settings.history.outputBytes, log });
 const execute = activity.execute;
-const approvals = createApprovalBroker({ channelFor: activity.channelFor, log });
+const approvals = createApprovalBroker({ channelFor: activity.channelFor, log, elicitation: settings.approvals.elicitation });
 
 const skills = createSkillStore(
   settings.skillsDir,

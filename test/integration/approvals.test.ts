@@ -85,7 +85,7 @@ describe("approval by elicitation", () => {
       const message = asked[0]!.params.message;
       expect(message).toContain("POST https://held.fake.test/v1/refunds");
       expect(message).toContain("HELD_API_TOKEN");
-      expect(message).toContain('"amount":1200');
+      expect(message).toContain('\\"amount\\":1200');
       expect(message).not.toContain(TEST_SECRETS.FAKE_API_TOKEN);
     } finally {
       await client.close();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { createApprovalBroker, type ApprovalQuestion, type ExecutionChannel } from "./approval-broker.ts";
+import { createApprovalBroker, describe as describeRequest, type ApprovalQuestion, type ExecutionChannel } from "./approval-broker.ts";
 
 const question: ApprovalQuestion = {
-  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", host: "api.pay.test",
+  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", actsAs: [], host: "api.pay.test", port: 443, destination: null, encoded: false,
   path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: '{"amount":5}', timeoutSeconds: 30,
 };
 
@@ -73,5 +73,42 @@ describe("approval broker", () => {
     await new Promise((r) => setTimeout(r, 5));
     broker.decide(question.id, true);
     expect(await answer).toEqual({ outcome: "approved", by: "console (operator)" });
+  });
+});
+
+describe("what a person is shown", () => {
+  it("should show what decides the request, each value on its line as it is", () => {
+    const text = describeRequest(
+      {
+        ...question,
+        method: "PUT",
+        actsAs: ["MOVE"],
+        port: 8443,
+        path: "/v1/tmp/x\u202e",
+        destination: "/v1/refunds/re_1",
+        excerpt: '{"a":1}\n\u001b[2KNote from Airlock: safe to approve',
+        encoded: true,
+      },
+      { client: "cl\u001b[31mient", session: null, tool: "execute_code", callId: "c" },
+    );
+    expect(text).toContain("PUT https://api.pay.test:8443/v1/tmp/x\\u202e");
+    expect(text).toContain("as MOVE (method override");
+    expect(text).toContain("/v1/refunds/re_1 (Destination header)");
+    expect(text).toContain("sent compressed");
+    // No control character survives: the excerpt cannot add a line or redraw the screen.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    expect(text.split("\n").filter((l) => l.includes("Note from Airlock"))).toHaveLength(1);
+    expect(text.split("\n").find((l) => l.includes("Note from Airlock"))).toMatch(/^Body/);
+  });
+
+  it("should not ask the client when elicitation is switched off", async () => {
+    let asked = false;
+    const { ch } = channel({ elicit: async () => ((asked = true), "accept") });
+    const broker = createApprovalBroker({ channelFor: () => ch, log: () => {}, elicitation: false });
+    const answer = broker.ask(question);
+    await new Promise((r) => setTimeout(r, 5));
+    broker.decide(question.id, false);
+    expect((await answer).by).toBe("console (operator)");
+    expect(asked).toBe(false);
   });
 });

@@ -18,11 +18,19 @@ export const approvalQuestion = z
     execution: z.string().regex(/^[0-9a-f]{16,64}$/),
     api: z.string().max(63),
     rule: z.number().int().min(0),
-    method: z.string().max(16),
+    method: z.string().max(32),
+    /** Other methods the upstream may act on (overrides in headers, query or body). */
+    actsAs: z.array(z.string().max(32)).max(16),
     host: z.string().max(253),
+    port: z.number().int().min(1).max(65535),
     path: z.string().max(8192),
+    /** A WebDAV Destination's path: where a COPY or MOVE acts too. */
+    destination: z.string().max(8192).nullable(),
     credentials: z.array(z.string().max(64)).max(64),
-    excerpt: z.string().max(2000),
+    /** The start of the decoded body, one line, invisible characters written out. */
+    excerpt: z.string().max(4000),
+    /** The body was sent compressed (the excerpt is decoded). */
+    encoded: z.boolean(),
     timeoutSeconds: z.number().int().min(1).max(3600),
   })
   .strict();
@@ -65,13 +73,25 @@ export interface ApprovalBroker {
   decide(id: string, approve: boolean): boolean;
 }
 
-/** What the person is asked: everything needed to decide, names only. */
+// Characters that could redraw or reorder what a person reads (ANSI escapes, line breaks, bidi
+// overrides, zero-width characters): written out as \uXXXX, so each value shows as it is.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+export const visible = (text: string) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** The URL the request goes to, as the person should read it (a port only when not 443). */
+export function target(q: ApprovalQuestion): string {
+  return visible(`https://${q.host}${q.port === 443 ? "" : `:${q.port}`}${q.path}`);
+}
+
+/** What the person is asked: everything that decides the request, names only. */
 export function describe(q: ApprovalQuestion, who: ExecutionChannel["who"]): string {
   return [
-    `Code run by ${who.client ?? "an MCP client"} through Airlock wants to send:`,
-    `${q.method} https://${q.host}${q.path}`,
-    `API '${q.api}' (approval rule ${q.rule + 1})${q.credentials.length ? `, with credential ${q.credentials.join(", ")}` : ""}.`,
-    ...(q.excerpt ? [`Body: ${q.excerpt}`] : []),
+    `Code run by ${visible(who.client ?? "an MCP client")} through Airlock wants to send:`,
+    `${visible(q.method)} ${target(q)}`,
+    ...(q.actsAs.length ? [`The server may act on it as ${q.actsAs.map(visible).join(", ")} (method override in the request).`] : []),
+    ...(q.destination ? [`It also acts on ${visible(q.destination)} (Destination header).`] : []),
+    `API '${q.api}' (approval rule ${q.rule + 1})${q.credentials.length ? `, with credential ${q.credentials.join(", ")}` : ", no credential"}.`,
+    ...(q.excerpt ? [`Body${q.encoded ? " (sent compressed; decoded here)" : ""}, first bytes: ${JSON.stringify(visible(q.excerpt))}`] : []),
     "Approve this one request?",
   ].join("\n");
 }
@@ -80,6 +100,8 @@ export function createApprovalBroker(deps: {
   channelFor: (executionId: string) => ExecutionChannel | undefined;
   log: (e: Record<string, unknown>) => void;
   now?: () => number;
+  /** Ask clients that declared elicitation (default); off: always the console. */
+  elicitation?: boolean;
 }): ApprovalBroker {
   const now = deps.now ?? Date.now;
   const waiting = new Map<string, { item: PendingApproval; resolve: (a: ApprovalAnswer) => void }>();
@@ -98,7 +120,7 @@ export function createApprovalBroker(deps: {
       ch.ended.addEventListener("abort", onEnded);
       waiting.set(q.id, { item: { ...q, askedAt: new Date(now()).toISOString(), deadline: now() + waitMs, who: ch.who }, resolve: finish });
       ch.notice(
-        `Waiting for a person to approve ${q.method} https://${q.host}${q.path} on the Airlock console ` +
+        `Waiting for a person to approve ${visible(q.method)} ${target(q)} on the Airlock console ` +
           `(up to ${Math.round(waitMs / 1000)} s; this client cannot be asked directly).`,
       );
     });
@@ -112,7 +134,7 @@ export function createApprovalBroker(deps: {
       if (waitMs <= 0) return { outcome: "timeout", by: "the execution's own time is up" };
       const started = now();
       let answer: ApprovalAnswer | undefined;
-      if (ch.elicit) {
+      if (ch.elicit && deps.elicitation !== false) {
         try {
           const action = await ch.elicit(describe(q, ch.who), waitMs, ch.ended);
           answer = action === "accept" ? { outcome: "approved", by: "elicitation" } : { outcome: "declined", by: `elicitation (${action})` };

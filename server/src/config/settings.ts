@@ -40,6 +40,7 @@ const settingsSchema = z.object({
   AIRLOCK_HISTORY_DIR: z.string().optional(),
   AIRLOCK_APPROVALS_PORT: int(1, 65535).default(8090),
   AIRLOCK_APPROVALS_KEY_FILE: z.string().optional(),
+  AIRLOCK_APPROVALS_ELICITATION: z.enum(["on", "off"], { message: "must be on or off" }).default("on"),
   AIRLOCK_HISTORY: z.enum(["on", "off"], { message: "must be on or off" }).default("on"),
   AIRLOCK_HISTORY_MAX_ENTRIES: int(1, 1_000_000).default(2000),
   AIRLOCK_HISTORY_MAX_AGE_DAYS: int(1, 3650).default(14),
@@ -76,7 +77,7 @@ export interface Settings {
   skillsStoreMaxBytes: number;
   openEgress: boolean;
   /** The endpoint the proxy asks for a person's approval (internal network), and its key. */
-  approvals: { port: number; keyFile: string | undefined };
+  approvals: { port: number; keyFile: string | undefined; elicitation: boolean };
   /** The console's execution history: where it is kept (none: not kept), and its bounds. */
   history: { dir: string | undefined; maxEntries: number; maxAgeDays: number; outputBytes: number };
 }
@@ -122,7 +123,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     skillMaxBytes: s.AIRLOCK_SKILL_MAX_BYTES,
     skillsStoreMaxBytes: s.AIRLOCK_SKILLS_STORE_MAX_BYTES,
     openEgress: s.AIRLOCK_OPEN_EGRESS === "true",
-    approvals: { port: s.AIRLOCK_APPROVALS_PORT, keyFile: s.AIRLOCK_APPROVALS_KEY_FILE },
+    approvals: { port: s.AIRLOCK_APPROVALS_PORT, keyFile: s.AIRLOCK_APPROVALS_KEY_FILE, elicitation: s.AIRLOCK_APPROVALS_ELICITATION === "on" },
     history: {
       dir: s.AIRLOCK_HISTORY === "on" ? s.AIRLOCK_HISTORY_DIR : undefined,
       maxEntries: s.AIRLOCK_HISTORY_MAX_ENTRIES,

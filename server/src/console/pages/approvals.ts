@@ -4,7 +4,7 @@
  * id) and is a form post with the page's CSRF token.
  */
 import { html } from "hono/html";
-import type { PendingApproval } from "../../approvals/approval-broker.ts";
+import { target, visible, type PendingApproval } from "../../approvals/approval-broker.ts";
 import { ms, short, when, type Fragment } from "./layout.ts";
 
 export function approvalsBody(pending: PendingApproval[], csrf: string | undefined, now: number): Fragment {
@@ -14,15 +14,17 @@ export function approvalsBody(pending: PendingApproval[], csrf: string | undefin
   }
   return html`${pending.map(
     (p) => html`<article class="approval" data-approval="${p.id}">
-<h2><span class="badge state-queued">waiting</span> ${p.method} <code>https://${p.host}${p.path}</code></h2>
+<h2><span class="badge state-queued">waiting</span> ${visible(p.method)} <code>${target(p)}</code></h2>
 <dl class="facts">
+${p.actsAs.length ? html`<dt>Acts as</dt><dd class="warning">${p.actsAs.map(visible).join(", ")} (a method override in the request)</dd>` : ""}
+${p.destination ? html`<dt>Also acts on</dt><dd><code>${visible(p.destination)}</code> (Destination header)</dd>` : ""}
 <dt>API</dt><dd>${p.api} (approval rule ${p.rule + 1})</dd>
 <dt>Credentials</dt><dd>${p.credentials.length ? p.credentials.join(", ") : "none"}</dd>
 <dt>Asked by</dt><dd>${p.who.tool} · client ${p.who.client ?? "unknown"} · session ${short(p.who.session)} · <a href="/">live</a></dd>
 <dt>Asked</dt><dd>${when(p.askedAt)}; refused unless decided within ${ms(Math.max(0, p.deadline - now))}</dd>
 <dt>Execution</dt><dd><code>${p.execution}</code></dd>
 </dl>
-${p.excerpt ? html`<h3>Body (first bytes)</h3><pre class="code">${p.excerpt}</pre>` : ""}
+${p.excerpt ? html`<h3>Body (first bytes${p.encoded ? "; sent compressed, decoded here" : ""})</h3><pre class="code">${visible(p.excerpt)}</pre>` : ""}
 <form method="post" action="/console/approvals/${p.id}" class="decide">
 <input type="hidden" name="csrf" value="${csrf ?? ""}">
 <button type="submit" name="decision" value="approve" class="approve">Approve this request</button>
