@@ -24,7 +24,7 @@ import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
-from approvals import ApprovalClient, excerpt  # noqa: E402
+from approvals import ApprovalClient, excerpt, visible  # noqa: E402
 from budgets import Budgets, budgets_for  # noqa: E402
 from ca_publication import CaPublication  # noqa: E402
 from egress_events import EgressEvents  # noqa: E402
@@ -486,13 +486,15 @@ class AirlockEgress:
         question = {
             "execution": exec_id, "api": api.name, "rule": rule, "method": req.method,
             "actsAs": sorted(m for m in methods if m != req.method),
-            "host": host, "port": req.port, "path": req.path,
-            "destination": views[1].path if len(views) > 1 else None,
+            "scheme": req.scheme, "host": host, "port": req.port, "path": visible(req.path),
+            "destination": visible(req.headers["destination"][:2048]) if "destination" in req.headers else None,
             "credentials": sorted(credentials),
             "excerpt": excerpt(body, [(c.name, c.value) for c in self.registry.all_credentials()]),
             "encoded": bool(req.headers.get("content-encoding")),
         }
         outcome, by = await self.approvals.ask(question, ctx.options.airlock_approval_timeout)
+        # Re-read apis/ now: a change made while it waited must be seen even with no other traffic.
+        self.registry.refresh(force=True)
         if outcome == "approved" and self.registry.generation != generation:
             # What was approved was judged under the old config: never send it under a new one.
             return answered("unavailable", "the API configs changed while it waited; send it again to be asked anew")

@@ -28,7 +28,6 @@ class Limits:
 
 # The methods a config can name; anything else (MERGE, MOVE, PROPPATCH, made-up ones) is unknown.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,9 @@ class ApprovalRule:
     A credential scope is a list of where something is *allowed*, so it matches strictly; a rule
     is a list of what must be *held*, so it matches every plausible reading of a request: a
     method override that cannot be ruled out, HEAD for a GET rule (servers run GET handlers for
-    it), a method no config can name for a rule that names a write, and any path a server may
-    take for the rule's (other case, trailing slash or dots, a format suffix, an ambiguous path).
+    it), a method no config can name for a rule that names any method, and any path a server may
+    take for the rule's, or the rule's for it (escapes decoded, other case, trailing slash or
+    dots, a format suffix, an ambiguous path).
     """
     methods: frozenset | None
     paths: tuple | None
@@ -56,24 +56,43 @@ class ApprovalRule:
             return True
         if method == "HEAD" and "GET" in self.methods:
             return True
-        return method not in KNOWN_METHODS and bool(self.methods & WRITE_METHODS)
+        # A method no config can name (MERGE, PROPFIND, made-up ones) may reach any handler that
+        # does not check the method: a rule that names methods holds it.
+        return method not in KNOWN_METHODS
 
 
-def _loose_readings(path):
-    """The paths a lenient server may take `path` for: other case, no trailing '/', '.', spaces,
-    and no format suffix on the last segment ('/v1/refunds.json' -> '/v1/refunds')."""
-    lowered = path.lower()
-    trimmed = re.sub(r"(?:%20|[ ./])+$", "", lowered) or "/"
-    readings = {lowered, trimmed}
-    head, sep, last = trimmed.rpartition("/")
-    if "." in last:
-        readings.add(f"{head}{sep}{last.split('.', 1)[0]}" or "/")
-    return readings
+# Escapes a server decodes before routing; '/', '\\', '%', '?', '#' and ';' escapes are not here
+# (a path with them is ambiguous, and held anyway).
+_DECODABLE = re.compile(r"%(2[0-9A-Ea-e]|[3-7][0-9A-Fa-f])")
+_KEPT = {"2F", "2f", "5C", "5c", "25", "3F", "3f", "23", "3B", "3b"}
+
+
+def _decoded(path):
+    return _DECODABLE.sub(lambda m: m.group() if m.group(1) in _KEPT else chr(int(m.group(1), 16)), path)
+
+
+def _loose_readings(path, pattern=False):
+    """The paths a lenient server may take `path` for: escapes of printable characters decoded,
+    any case, no trailing '/', and no trailing '.' or spaces on any segment, and no format suffix on the last segment
+    ('/v1/refunds.json' -> '/v1/refunds'). For a rule's pattern, the same around its '*'."""
+    star = "*" if pattern and path.endswith("*") else ""
+    base = path[: len(path) - len(star)]
+    readings = set()
+    for text in {base, _decoded(base)}:
+        lowered = text.lower()
+        # Windows servers drop trailing dots and spaces from every segment, not only the last.
+        segments = "/".join(re.sub(r"(?:%20|[ .])+$", "", seg) if seg not in (".", "..") else seg for seg in lowered.split("/"))
+        trimmed = re.sub(r"(?:%20|[ ./])+$", "", segments) or "/"
+        readings |= {lowered, trimmed}
+        head, sep, last = trimmed.rpartition("/")
+        if "." in last:
+            readings.add(f"{head}{sep}{last.split('.', 1)[0]}" or "/")
+    return {r + star for r in readings}
 
 
 def _loose_match(patterns, view):
-    lowered = tuple(p.lower() for p in patterns)
-    return any(path_in_scope(lowered, PathView(reading, reading, None)) for reading in _loose_readings(view.normalised))
+    loose_patterns = tuple({q for p in patterns for q in _loose_readings(p, pattern=True)})
+    return any(path_in_scope(loose_patterns, PathView(r, r, None)) for r in _loose_readings(view.normalised))
 
 
 @dataclass(frozen=True)

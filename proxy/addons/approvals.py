@@ -14,7 +14,6 @@ import collections
 import hashlib
 import hmac
 import json
-import re
 import secrets
 import urllib.parse
 
@@ -34,14 +33,14 @@ def answer_mac(key, approval_id, outcome):
     return hmac.new(key.encode(), f"{approval_id}:{outcome}".encode(), hashlib.sha256).hexdigest()
 
 
-# Characters that could redraw or reorder what a person reads: C0/C1 controls (ANSI escapes,
-# line breaks), bidirectional overrides and isolates, zero-width and other invisible characters.
-INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
-
-
 def visible(text):
-    """`text` with every such character written as \\uXXXX: one line, shown as it is."""
-    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    """`text` as plain ASCII on one line: a backslash doubled, every other character outside
+    printable ASCII written as \\uXXXX. No list of dangerous characters is ever complete (bidi
+    marks, fillers, tag characters, ...): none can reorder, hide or redraw what a person reads."""
+    return "".join(
+        c if " " <= c <= "~" and c != "\\" else "\\\\" if c == "\\" else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+        for c in text
+    )
 
 
 def excerpt(body, secret_values):

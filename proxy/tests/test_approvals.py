@@ -49,7 +49,7 @@ def test_an_approved_request_goes_out_with_its_credential_only_then(addon, apis_
     question, key = seen[0]
     assert key == KEY
     assert question | {"id": "-"} == {
-        "execution": "ab" * 16, "api": "payments", "rule": 0, "method": "POST", "actsAs": [], "host": "api.pay.test",
+        "execution": "ab" * 16, "api": "payments", "rule": 0, "method": "POST", "actsAs": [], "scheme": "https", "host": "api.pay.test",
         "port": 443, "path": "/v1/refunds", "destination": None, "credentials": ["PAY_API_TOKEN"],
         "excerpt": '{"charge": "ch_1", "amount": 500}', "encoded": False, "id": "-", "timeoutSeconds": 120,
     }
@@ -226,14 +226,24 @@ def test_the_person_is_shown_what_decides_the_request(addon, apis_dir):
     flow = flow_to("api.pay.test", path="/v1/tmp/x", method="PUT", port=8443,
                    headers=[("Destination", "https://api.pay.test/v1/refunds/re_1"), ("X-HTTP-Method-Override", "MOVE"),
                             ("Content-Encoding", "gzip")],
-                   content=gzip.compress(b'{"amount": 9999999}\n\x1b[2K\u202eevil'))
+                   content=gzip.compress('{"amount": 9999999}\n\x1b[2K\u202eevil'.encode()))
     run(addon.request, flow)
     question = seen[0][0]
-    assert question["port"] == 8443 and question["destination"] == "/v1/refunds/re_1"
+    assert question["port"] == 8443 and question["destination"] == "https://api.pay.test/v1/refunds/re_1"
     assert "MOVE" in question["actsAs"] and question["encoded"] is True
     # The decoded body, on one line, every invisible character written out.
-    assert question["excerpt"].startswith('{"amount": 9999999}\\u000a\\u001b[2K')
+    assert question["excerpt"].startswith('{"amount": 9999999}\\u000a\\u001b[2K\\u202eevil')
     assert "\x1b" not in question["excerpt"] and "\n" not in question["excerpt"]
+
+
+def test_only_printable_ascii_reaches_a_person():
+    from approvals import visible
+
+    # Marks that reorder digits, fillers and tag characters that hide text, and a backslash that
+    # would make a literal '\\u0074o' look like one of our escapes.
+    text = visible("IBAN \u061c00 13 \u3164\u00ad\U000e0041\ufe0f \\u0074o")
+    assert all(" " <= c <= "~" for c in text)
+    assert text == "IBAN \\u061c00 13 \\u3164\\u00ad\\U000e0041\\ufe0f \\\\u0074o"
 
 
 def test_refuses_without_asking_when_the_body_cannot_be_decoded(addon, apis_dir):
@@ -259,15 +269,53 @@ def test_an_execution_asks_a_person_at_most_ten_times():
     assert asyncio.run(client.ask({"execution": "e2"}, 5))[0] == "declined"
 
 
-def test_never_sends_an_approved_request_under_a_changed_config(addon, apis_dir):
-    async def approve_after_a_change(body, key, timeout):
+def approving_after(change):
+    """A gateway that approves, but only after `change` altered the configs."""
+    async def post(body, key, timeout):
         question = json.loads(body)
-        write_api(apis_dir, "tracker", {"description": "changed", "domains": ["api.tracker.test"]})
-        addon.registry.refresh(force=True)
+        change()
         return 200, json.dumps({"id": question["id"], "outcome": "approved", "by": "console",
                                 "mac": answer_mac(KEY, question["id"], "approved")}).encode()
+    return post
 
-    held_addon(addon, apis_dir, approve_after_a_change)
+
+def test_never_sends_an_approved_request_under_a_changed_config(addon, apis_dir):
+    def change():
+        write_api(apis_dir, "tracker", {"description": "changed", "domains": ["api.tracker.test"]})
+        addon.registry.refresh(force=True)
+
+    held_addon(addon, apis_dir, approving_after(change))
     flow = refund()
     run(addon.request, flow)
     assert flow.response.status_code == 403 and b"configs changed" in flow.response.content
+
+
+def test_a_rule_holds_escaped_spellings_and_its_own_pattern_is_read_loosely(addon, apis_dir):
+    seen = []
+    rule_addon(addon, apis_dir, [{"paths": ["/v1/projects/p1:undelete"]}, {"paths": ["/v1/refunds/"]},
+                                 {"paths": ["/v1/payouts.json"]}, {"methods": ["GET"], "paths": ["/v1/customers*"]}], seen)
+    cases = [
+        ("POST", "/v1/projects/p1%3Aundelete"), ("POST", "/v1/refunds"), ("POST", "/V1/REFUNDS.json"),
+        ("POST", "/v1/payouts"), ("POST", "/v1/payouts.xml"), ("PROPFIND", "/v1/customers/export"),
+        ("QUERY", "/v1/customers"),
+    ]
+    for method, path in cases:
+        flow = refund(path=path, method=method, content=b"")
+        run(addon.request, flow)
+        assert flow.response is not None and flow.response.status_code == 403, (method, path)
+    assert len(seen) == len(cases)
+
+
+def test_sees_a_config_change_made_while_it_waited_with_no_other_traffic(addon, apis_dir):
+    import os
+
+    def quiet_change():
+        # Nothing else re-reads apis/ meanwhile: the proxy must look again itself.
+        write_api(apis_dir, "payments", {**PAYMENTS, "active": False, "approvals": RULES})
+        os.utime(apis_dir / "payments" / "config.json", ns=(10**18, 10**18))
+
+    held_addon(addon, apis_dir, approving_after(quiet_change))
+    flow = refund()
+    run(addon.request, flow)
+    assert flow.response.status_code == 403 and b"configs changed" in flow.response.content
+    assert SECRET not in flow.request.headers["authorization"]

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createApprovalBroker, describe as describeRequest, type ApprovalQuestion, type ExecutionChannel } from "./approval-broker.ts";
 
 const question: ApprovalQuestion = {
-  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", actsAs: [], host: "api.pay.test", port: 443, destination: null, encoded: false,
+  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", actsAs: [], scheme: "https", host: "api.pay.test", port: 443, destination: null, encoded: false,
   path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: '{"amount":5}', timeoutSeconds: 30,
 };
 

@@ -21,11 +21,12 @@ export const approvalQuestion = z
     method: z.string().max(32),
     /** Other methods the upstream may act on (overrides in headers, query or body). */
     actsAs: z.array(z.string().max(32)).max(16),
+    scheme: z.enum(["http", "https"]),
     host: z.string().max(253),
     port: z.number().int().min(1).max(65535),
-    path: z.string().max(8192),
-    /** A WebDAV Destination's path: where a COPY or MOVE acts too. */
-    destination: z.string().max(8192).nullable(),
+    path: z.string().max(16384),
+    /** A WebDAV Destination header: where a COPY or MOVE acts too. */
+    destination: z.string().max(16384).nullable(),
     credentials: z.array(z.string().max(64)).max(64),
     /** The start of the decoded body, one line, invisible characters written out. */
     excerpt: z.string().max(4000),
@@ -73,21 +74,31 @@ export interface ApprovalBroker {
   decide(id: string, approve: boolean): boolean;
 }
 
-// Characters that could redraw or reorder what a person reads (ANSI escapes, line breaks, bidi
-// overrides, zero-width characters): written out as \uXXXX, so each value shows as it is.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-export const visible = (text: string) => text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+/** `text` as plain ASCII on one line: every character outside printable ASCII written as
+ *  \uXXXX. No list of dangerous characters is ever complete (bidi marks, fillers, tag
+ *  characters, ...): none can reorder, hide or redraw what a person reads. The proxy sends path,
+ *  Destination and body this way already, with backslashes doubled (proxy/addons/approvals.py);
+ *  this pass, for whatever reaches a person, leaves backslashes alone so as not to double them again. */
+export const visible = (text: string) =>
+  [...text]
+    .map((c) => {
+      const code = c.codePointAt(0)!;
+      if (code >= 0x20 && code <= 0x7e) return c;
+      return code < 0x10000 ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
+    })
+    .join("");
 
-/** The URL the request goes to, as the person should read it (a port only when not 443). */
+/** The URL the request goes to, as the person should read it (a port only when not the scheme's). */
 export function target(q: ApprovalQuestion): string {
-  return visible(`https://${q.host}${q.port === 443 ? "" : `:${q.port}`}${q.path}`);
+  const standard = q.scheme === "https" ? 443 : 80;
+  return `${q.scheme}://${visible(q.host)}${q.port === standard ? "" : `:${q.port}`}${q.path}`;
 }
 
 /** What the person is asked: everything that decides the request, names only. */
 export function describe(q: ApprovalQuestion, who: ExecutionChannel["who"]): string {
   return [
     `Code run by ${visible(who.client ?? "an MCP client")} through Airlock wants to send:`,
-    `${visible(q.method)} ${target(q)}`,
+    `${visible(q.method)} ${visible(target(q))}`,
     ...(q.actsAs.length ? [`The server may act on it as ${q.actsAs.map(visible).join(", ")} (method override in the request).`] : []),
     ...(q.destination ? [`It also acts on ${visible(q.destination)} (Destination header).`] : []),
     `API '${q.api}' (approval rule ${q.rule + 1})${q.credentials.length ? `, with credential ${q.credentials.join(", ")}` : ", no credential"}.`,
@@ -120,7 +131,7 @@ export function createApprovalBroker(deps: {
       ch.ended.addEventListener("abort", onEnded);
       waiting.set(q.id, { item: { ...q, askedAt: new Date(now()).toISOString(), deadline: now() + waitMs, who: ch.who }, resolve: finish });
       ch.notice(
-        `Waiting for a person to approve ${visible(q.method)} ${target(q)} on the Airlock console ` +
+        `Waiting for a person to approve ${visible(q.method)} ${visible(target(q))} on the Airlock console ` +
           `(up to ${Math.round(waitMs / 1000)} s; this client cannot be asked directly).`,
       );
     });

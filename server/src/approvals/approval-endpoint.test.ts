@@ -4,7 +4,7 @@ import type { ApprovalBroker } from "./approval-broker.ts";
 
 const KEY = "f".repeat(64);
 const question = {
-  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", actsAs: [], host: "api.pay.test", port: 443, destination: null, encoded: false,
+  id: "a".repeat(32), execution: "e".repeat(32), api: "pay", rule: 0, method: "POST", actsAs: [], scheme: "https", host: "api.pay.test", port: 443, destination: null, encoded: false,
   path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: "", timeoutSeconds: 30,
 };
 

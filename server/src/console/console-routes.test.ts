@@ -172,7 +172,7 @@ describe("console security", () => {
     const csrf = await csrfOf(request, basic());
     void activity.execute({ code: "x", timeoutSeconds: 30 });
     await new Promise((r) => setTimeout(r, 10));
-    const question = { id: "1".repeat(32), execution: "cd".repeat(16), api: "pay", rule: 0, method: "POST", actsAs: [], host: "api.pay.test", port: 443, destination: null, encoded: false, path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: XSS, timeoutSeconds: 30 };
+    const question = { id: "1".repeat(32), execution: "cd".repeat(16), api: "pay", rule: 0, method: "POST", actsAs: [], scheme: "https" as const, host: "api.pay.test", port: 443, destination: null, encoded: false, path: "/v1/refunds", credentials: ["PAY_TOKEN"], excerpt: XSS, timeoutSeconds: 30 };
     const answer = approvals.ask(question);
     await new Promise((r) => setTimeout(r, 10));
     const page = await (await request("/approvals", { headers: basic() })).text();

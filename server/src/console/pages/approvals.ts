@@ -14,7 +14,7 @@ export function approvalsBody(pending: PendingApproval[], csrf: string | undefin
   }
   return html`${pending.map(
     (p) => html`<article class="approval" data-approval="${p.id}">
-<h2><span class="badge state-queued">waiting</span> ${visible(p.method)} <code>${target(p)}</code></h2>
+<h2><span class="badge state-queued">waiting</span> ${visible(p.method)} <code>${visible(target(p))}</code></h2>
 <dl class="facts">
 ${p.actsAs.length ? html`<dt>Acts as</dt><dd class="warning">${p.actsAs.map(visible).join(", ")} (a method override in the request)</dd>` : ""}
 ${p.destination ? html`<dt>Also acts on</dt><dd><code>${visible(p.destination)}</code> (Destination header)</dd>` : ""}

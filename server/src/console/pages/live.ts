@@ -6,7 +6,7 @@
 import { html } from "hono/html";
 import type { LiveExecution } from "../activity.ts";
 import type { HistorySummary } from "../history-store.ts";
-import { target, type PendingApproval } from "../../approvals/approval-broker.ts";
+import { target, visible, type PendingApproval } from "../../approvals/approval-broker.ts";
 import { capped, egressTable, ms, outcomeBadge, page, short, when, type Fragment, type PageFrame } from "./layout.ts";
 
 function liveEntry(e: LiveExecution, now: number, waiting: PendingApproval[]): Fragment {
@@ -20,7 +20,7 @@ function liveEntry(e: LiveExecution, now: number, waiting: PendingApproval[]): F
   ${e.cancelling ? "" : html`<button type="button" class="cancel" data-id="${e.id}">Cancel</button>`}
 </header>
 ${waiting.map(
-    (p) => html`<p class="waiting" data-waiting="${p.id}"><span class="badge state-queued">waiting for a person</span> ${p.method} <code>${target(p)}</code> needs approval: <a href="/approvals">decide on the Approvals page</a></p>`,
+    (p) => html`<p class="waiting" data-waiting="${p.id}"><span class="badge state-queued">waiting for a person</span> ${visible(p.method)} <code>${visible(target(p))}</code> needs approval: <a href="/approvals">decide on the Approvals page</a></p>`,
   )}
 <details data-key="code-${e.id}"><summary>Code</summary><pre class="code">${e.code.text}</pre></details>
 ${e.droppedBytes ? html`<p class="note">${e.droppedBytes} bytes of earlier output not shown (the history keeps the start)</p>` : ""}
