@@ -83,6 +83,21 @@ describe("history store", () => {
     expect(await on.get("../../etc/passwd")).toBeUndefined();
   });
 
+  it("should skip a record it cannot read at start, say so, and keep the rest", async () => {
+    const d = await dir();
+    const now = Date.now();
+    const first = await createHistoryStore(d, bounds, () => {});
+    await first.add(record(1, now - 2000));
+    await first.add(record(2, now - 1000));
+    const { writeFile } = await import("node:fs/promises");
+    const broken = (await readdir(d)).find((n) => n.endsWith(`${record(1, 0).id}.summary.json`))!;
+    await writeFile(path.join(d, broken), "{torn");
+    const logged: Array<Record<string, unknown>> = [];
+    const again = await createHistoryStore(d, bounds, (e) => logged.push(e));
+    expect(again.list().map((s) => s.id)).toEqual([record(2, 0).id]);
+    expect(logged).toMatchObject([{ level: "warn", event: "history-unreadable", file: broken }]);
+  });
+
   it("should cap text on a character boundary and say how much it left out", () => {
     expect(capText("héllo", 2)).toEqual({ text: "h", omittedBytes: 5 });
     expect(capText("abc", 3)).toEqual({ text: "abc", omittedBytes: 0 });
