@@ -46,6 +46,8 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
     historyBounds: { maxEntries: 10, maxAgeDays: 1 },
     assets: { js: "", css: "" },
     log: () => {},
+    liveIntervalMs: 10,
+    streamWriteTimeoutMs: 200,
   });
   const request = (p: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
     app.request(`http://127.0.0.1:8080${p}`, { ...init, headers: { host: "127.0.0.1:8080", ...init.headers } });
@@ -102,6 +104,24 @@ describe("console security", () => {
     for (let i = 0; i < 10; i++) expect((await request("/", { headers: basic(`guess-${i}`) })).status).toBe(401);
     expect((await request("/", { headers: basic("guess-11") })).status).toBe(429);
     expect((await request("/", { headers: basic() })).status).toBe(200);
+  });
+
+  it("should take back the live-stream slots of readers that stop reading", async () => {
+    const { request, activity, release } = await consoleApp(null);
+    // Something changes on every tick, so every stream has something to write.
+    void activity.execute({ code: "x", timeoutSeconds: 30 });
+    const stalled = await Promise.all(Array.from({ length: 32 }, () => request("/console/live")));
+    expect(stalled.every((r) => r.status === 200)).toBe(true);
+    expect((await request("/console/live")).status).toBe(503);
+    // Nobody reads them: after the write timeout their slots are free again.
+    await expect
+      .poll(async () => {
+        const res = await request("/console/live");
+        void res.body?.cancel();
+        return res.status;
+      }, { timeout: 5000, interval: 100 })
+      .toBe(200);
+    release();
   });
 
   it("should refuse a HEAD or cross-site request for the live stream, and a large action body", async () => {

@@ -47,6 +47,8 @@ export interface ConsoleDeps {
   log: (e: Record<string, unknown>) => void;
   /** How often the live stream looks for changes. */
   liveIntervalMs?: number;
+  /** How long one write to a live stream may take before the stream is ended. */
+  streamWriteTimeoutMs?: number;
 }
 
 /** No script but /assets/console.js, no inline style or script, no remote source, no framing. */
@@ -61,6 +63,8 @@ const ACTIONS = ["/console/live", "/console/executions/:id/cancel", "/console/ap
 const MAX_ACTION_BODY = 4096;
 /** At most this many live streams at once: each costs a render per tick. */
 const MAX_STREAMS = 32;
+const STREAM_WRITE_TIMEOUT_MS = 10_000;
+const STREAM_MAX_AGE_MS = 30 * 60_000;
 
 type Env = { Variables: { identity: Identity } };
 
@@ -150,21 +154,29 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
     return streamSSE(c, async (stream) => {
       let last = "";
       let quiet = 0;
+      const opened = Date.now();
+      // A reader that stops reading must not keep its slot: a write that does not complete in
+      // time ends the stream, and so does age (the browser's EventSource simply reconnects).
+      const sent = (write: Promise<unknown>) =>
+        Promise.race([write.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), deps.streamWriteTimeoutMs ?? STREAM_WRITE_TIMEOUT_MS).unref())]);
       try {
-        while (!stream.aborted) {
+        while (!stream.aborted && Date.now() - opened < STREAM_MAX_AGE_MS) {
           const fragment = await snapshot();
+          let ok = true;
           if (fragment !== last) {
             last = fragment;
             quiet = 0;
-            await stream.writeSSE({ event: "live", data: JSON.stringify({ html: fragment }) });
+            ok = await sent(stream.writeSSE({ event: "live", data: JSON.stringify({ html: fragment }) }));
           } else if (++quiet % 30 === 0) {
             // A comment now and then finds a closed connection even when nothing changes.
-            await stream.write(": idle\n\n");
+            ok = await sent(stream.write(": idle\n\n"));
           }
+          if (!ok) break;
           await stream.sleep(deps.liveIntervalMs ?? 500);
         }
       } finally {
         streams--;
+        stream.abort();
       }
     });
   });
