@@ -134,7 +134,12 @@ const history = await createHistoryStore(settings.history.dir, settings.history,
 setInterval(() => void history.prune(), 10 * 60_000).unref();
 const activity = createActivity({ execute: executor, history, followEgress: createEgressFollower(settings.egressEventsDir), outputBytes: settings.history.outputBytes, log });
 const execute = activity.execute;
-const approvals = createApprovalBroker({ channelFor: activity.channelFor, log, elicitation: settings.approvals.elicitation });
+const approvals = createApprovalBroker({
+  channelFor: activity.channelFor,
+  log,
+  elicitation: settings.approvals.elicitation,
+  consoleDecides: settings.consoleToken !== undefined,
+});
 
 const skills = createSkillStore(
   settings.skillsDir,
@@ -184,7 +189,7 @@ const app = createApp({
       activity,
       approvals,
       history,
-      auth: createConsoleAuth(settings.authToken),
+      auth: createConsoleAuth({ consoleToken: settings.consoleToken, mcpToken: settings.authToken }),
       guards,
       health,
       loadApis,

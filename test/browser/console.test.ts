@@ -14,7 +14,9 @@ import { callTool, connect, execute } from "../helpers/mcp.ts";
 import { compose, REPO_ROOT, TEST_SECRETS, writeApiConfig } from "../helpers/stack.ts";
 
 const stack = inject("stack");
+/** What MCP clients hold; the console has its own token, the operator's alone. */
 const token = stack.env.AIRLOCK_AUTH_TOKEN!;
+const consoleToken = stack.env.AIRLOCK_CONSOLE_TOKEN!;
 const base = new URL("/", stack.mcpUrl).toString();
 const shots = process.env.AIRLOCK_SCREENSHOTS === "1";
 /** Client names of this run, so the suite can run again on a stack kept for iterating. */
@@ -29,7 +31,7 @@ let page: Page;
 const alerts: string[] = [];
 
 /** The operator typed the token into the browser's prompt: it answers our origin's challenge only. */
-const signedIn = () => ({ username: "operator", password: token, origin: new URL(base).origin });
+const signedIn = () => ({ username: "operator", password: consoleToken, origin: new URL(base).origin });
 
 async function screenshot(p: Page, name: string): Promise<void> {
   if (shots) await p.screenshot({ path: path.join(REPO_ROOT, "docs", `console-${name}.png`), fullPage: true });
@@ -46,7 +48,7 @@ async function expectInert(p: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  expect(token, "the browser suite needs a stack with AIRLOCK_AUTH_TOKEN").toBeTruthy();
+  expect(token && consoleToken, "the browser suite needs a stack with AIRLOCK_AUTH_TOKEN and AIRLOCK_CONSOLE_TOKEN").toBeTruthy();
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, httpCredentials: signedIn() });
   page = await context.newPage();
@@ -97,6 +99,22 @@ describe("console sign-in", () => {
     } finally {
       await p.close();
       attacker.close();
+    }
+  });
+});
+
+describe("console token", () => {
+  it("should keep the MCP clients' token out of the console", async () => {
+    // An agent with a shell holds the MCP token: with it, the console neither opens nor decides.
+    const agent = await browser.newContext();
+    try {
+      for (const authorization of [`Bearer ${token}`, `Basic ${Buffer.from(`agent:${token}`).toString("base64")}`]) {
+        expect((await agent.request.get(base + "approvals", { headers: { authorization } })).status()).toBe(401);
+        const decide = await agent.request.post(base + `console/approvals/${"a".repeat(32)}`, { headers: { authorization }, form: { decision: "approve" } });
+        expect(decide.status()).toBe(401);
+      }
+    } finally {
+      await agent.close();
     }
   });
 });

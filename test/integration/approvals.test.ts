@@ -147,21 +147,19 @@ describe("approval by elicitation", () => {
 });
 
 describe("approval on the console", () => {
-  async function csrfToken(): Promise<string> {
-    const page = await (await fetch(base)).text();
-    return /name="airlock-csrf" content="([0-9a-f]+)"/.exec(page)![1]!;
-  }
+  // The operator's own token: MCP clients (this stack's are unauthenticated) never hold it.
+  const operator = { authorization: `Bearer ${stack.env.AIRLOCK_CONSOLE_TOKEN}` };
 
   async function pendingId(): Promise<string> {
     let id: string | undefined;
     await expect
-      .poll(async () => (id = /data-approval="([0-9a-f]{32})"/.exec(await (await fetch(new URL("/approvals", base))).text())?.[1]), { timeout: 10_000, interval: 200 })
+      .poll(async () => (id = /data-approval="([0-9a-f]{32})"/.exec(await (await fetch(new URL("/approvals", base), { headers: operator })).text())?.[1]), { timeout: 10_000, interval: 200 })
       .toBeTruthy();
     return id!;
   }
 
-  const decide = async (id: string, decision: string, csrf: string) =>
-    fetch(new URL(`/console/approvals/${id}`, base), { method: "POST", redirect: "manual", body: new URLSearchParams({ decision, csrf }) });
+  const decide = async (id: string, decision: string, headers: Record<string, string> = operator) =>
+    fetch(new URL(`/console/approvals/${id}`, base), { method: "POST", redirect: "manual", body: new URLSearchParams({ decision }), headers });
 
   it.each([
     ["approve", /^200 /, "approved"],
@@ -176,15 +174,16 @@ describe("approval on the console", () => {
         onprogress: (p) => p.message && notes.push(p.message),
       });
       const id = await pendingId();
-      expect((await decide(id, decision, "wrong")).status).toBe(403);
-      expect((await decide(id, decision, await csrfToken())).status).toBe(303);
+      // Anything without the operator's token — an agent on this machine among them — is refused.
+      expect((await decide(id, decision, {})).status).toBe(401);
+      expect((await decide(id, decision)).status).toBe(303);
       const result = (await call).structuredContent as { stdout: string; egress: { requests: Array<{ approval?: { outcome: string; by: string } }> } };
       expect(result.stdout).toMatch(status);
       expect(await receivedWith(stack, m)).toHaveLength(decision === "approve" ? 1 : 0);
       expect(result.egress.requests[0]!.approval).toMatchObject({ outcome, by: "console (operator)" });
       expect(notes.some((n) => n.startsWith(`Waiting for a person to approve POST https://held.fake.test/v1/refunds?${m} on the Airlock console`))).toBe(true);
       // Decided once: the same decision cannot be replayed onto anything.
-      expect((await decide(id, "approve", await csrfToken())).status).toBe(404);
+      expect((await decide(id, "approve")).status).toBe(404);
     } finally {
       await client.close();
     }

@@ -113,12 +113,20 @@ export function createApprovalBroker(deps: {
   now?: () => number;
   /** Ask clients that declared elicitation (default); off: always the console. */
   elicitation?: boolean;
+  /** False while the console is shared with MCP clients (no AIRLOCK_CONSOLE_TOKEN): nobody can be
+   *  asked there, since an agent could answer for itself. */
+  consoleDecides?: boolean;
 }): ApprovalBroker {
   const now = deps.now ?? Date.now;
   const waiting = new Map<string, { item: PendingApproval; resolve: (a: ApprovalAnswer) => void }>();
 
   const viaConsole = (q: ApprovalQuestion, ch: ExecutionChannel, waitMs: number): Promise<ApprovalAnswer> =>
-    new Promise((resolve) => {
+    deps.consoleDecides === false
+      ? Promise.resolve({
+          outcome: "unavailable",
+          by: "this client cannot be asked (no MCP elicitation), and the console decides approvals only with AIRLOCK_CONSOLE_TOKEN set",
+        })
+      : new Promise((resolve) => {
       const finish = (answer: ApprovalAnswer) => {
         if (!waiting.delete(q.id)) return;
         clearTimeout(timer);

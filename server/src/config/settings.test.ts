@@ -38,4 +38,9 @@ describe("settings", () => {
   ])("should judge %s loopback=%s", (address, loopback) => {
     expect(isLoopback(address)).toBe(loopback);
   });
+  it("should refuse a console token that is the MCP clients' token", () => {
+    const same = "the-same-token-of-sixteen";
+    expect(() => parseSettings({ AIRLOCK_AUTH_TOKEN: same, AIRLOCK_CONSOLE_TOKEN: same })).toThrow(/AIRLOCK_CONSOLE_TOKEN: must differ/);
+    expect(parseSettings({ AIRLOCK_AUTH_TOKEN: same, AIRLOCK_CONSOLE_TOKEN: `${same}-op` }).consoleToken).toBe(`${same}-op`);
+  });
 });

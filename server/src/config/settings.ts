@@ -24,6 +24,7 @@ const settingsSchema = z.object({
   AIRLOCK_EGRESS_EVENTS_DIR: z.string().optional(),
   AIRLOCK_BIND_ADDRESS: z.string().default("127.0.0.1"),
   AIRLOCK_AUTH_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+  AIRLOCK_CONSOLE_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
   AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK: z.enum(["true", "false"], { message: "must be true or false" }).default("false"),
   AIRLOCK_ALLOWED_HOSTS: z.string().default(""),
   AIRLOCK_ALLOWED_ORIGINS: z.string().default(""),
@@ -64,6 +65,8 @@ export interface Settings {
   egressEventsDir: string | undefined;
   bindAddress: string;
   authToken: string | undefined;
+  /** The operator's own token for the console; MCP clients never hold it. */
+  consoleToken: string | undefined;
   insecureNoAuthOnNetwork: boolean;
   allowedHosts: string[];
   allowedOrigins: string[];
@@ -91,6 +94,9 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
         "(recommended) or, if you really mean it, AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK=true",
     );
   }
+  if (s.AIRLOCK_CONSOLE_TOKEN !== undefined && s.AIRLOCK_CONSOLE_TOKEN === s.AIRLOCK_AUTH_TOKEN) {
+    throw new Error("invalid setting AIRLOCK_CONSOLE_TOKEN: must differ from AIRLOCK_AUTH_TOKEN, which every MCP client holds");
+  }
   if (s.AIRLOCK_DEFAULT_TIMEOUT_SECONDS > s.AIRLOCK_MAX_TIMEOUT_SECONDS) {
     throw new Error("invalid setting AIRLOCK_DEFAULT_TIMEOUT_SECONDS: larger than AIRLOCK_MAX_TIMEOUT_SECONDS");
   }
@@ -111,6 +117,7 @@ export function parseSettings(env: Record<string, string | undefined>): Settings
     egressEventsDir: s.AIRLOCK_EGRESS_EVENTS_DIR,
     bindAddress: s.AIRLOCK_BIND_ADDRESS,
     authToken: s.AIRLOCK_AUTH_TOKEN,
+    consoleToken: s.AIRLOCK_CONSOLE_TOKEN,
     insecureNoAuthOnNetwork: s.AIRLOCK_INSECURE_NO_AUTH_ON_NETWORK === "true",
     allowedHosts: list(s.AIRLOCK_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     allowedOrigins: list(s.AIRLOCK_ALLOWED_ORIGINS).map((o) => o.toLowerCase()),

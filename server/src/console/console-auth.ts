@@ -31,6 +31,8 @@ export type Verdict = Identity | "missing" | "wrong" | "throttled";
 
 export interface ConsoleAuth {
   readonly required: boolean;
+  /** True when only the operator can reach the console (AIRLOCK_CONSOLE_TOKEN): approvals may be decided there. */
+  readonly canDecide: boolean;
   /** The console's CSRF token (one per process: a restart rotates it). */
   readonly csrf: string;
   identify(c: Context): Verdict;
@@ -51,7 +53,17 @@ function basicPassword(header: string): string | undefined {
   return colon < 0 ? undefined : decoded.slice(colon + 1);
 }
 
-export function createConsoleAuth(authToken: string | undefined, now: () => number = Date.now): ConsoleAuth {
+/**
+ * `consoleToken` (AIRLOCK_CONSOLE_TOKEN) is the operator's alone. Without it the console falls back
+ * to the MCP token (AIRLOCK_AUTH_TOKEN), or is open like `/mcp`: it is then shared with every MCP
+ * client — and an agent with a shell can use it — so approving a held request there is refused
+ * (`canDecide`): the agent could approve its own.
+ */
+export function createConsoleAuth(
+  { consoleToken, mcpToken }: { consoleToken: string | undefined; mcpToken: string | undefined },
+  now: () => number = Date.now,
+): ConsoleAuth {
+  const authToken = consoleToken ?? mcpToken;
   const csrf = randomBytes(32).toString("hex");
   let failures: number[] = [];
   const wrong = (): Verdict => {
@@ -62,6 +74,7 @@ export function createConsoleAuth(authToken: string | undefined, now: () => numb
   };
   return {
     required: authToken !== undefined,
+    canDecide: consoleToken !== undefined,
     csrf,
     identify(c) {
       if (authToken === undefined) return { kind: "open" };

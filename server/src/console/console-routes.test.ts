@@ -16,8 +16,11 @@ import { createHistoryStore, type HistoryRecord } from "./history-store.ts";
 const TOKEN = "console-token-of-sixteen+";
 const XSS = `<script>document.title="owned"</script><img src=x onerror=alert(1)>"'`;
 
-/** `null`: an open console (no AIRLOCK_AUTH_TOKEN). */
-async function consoleApp(tokenOrOpen: string | null = TOKEN) {
+const MCP_TOKEN = "mcp-clients-token-of-sixteen";
+
+/** The console token (AIRLOCK_CONSOLE_TOKEN); `null`: none, so the console is open, or shared
+ *  with MCP clients when `mcpToken` is given. */
+async function consoleApp(tokenOrOpen: string | null = TOKEN, mcpToken?: string) {
   const token = tokenOrOpen ?? undefined;
   const history = await createHistoryStore(await mkdtemp(path.join(tmpdir(), "console-")), { maxEntries: 10, maxAgeDays: 1, outputBytes: 4096 }, () => {});
   let release!: () => void;
@@ -29,13 +32,13 @@ async function consoleApp(tokenOrOpen: string | null = TOKEN) {
     return { outcome: "success", exitCode: 0, stdout: XSS, stderr: "", durationMs: 1, outputTruncated: false, egress: EMPTY_EGRESS };
   };
   const activity = createActivity({ execute, history, followEgress: { read: async () => EMPTY_EGRESS, forget: () => {} }, outputBytes: 4096, log: () => {} });
-  const approvals = createApprovalBroker({ channelFor: activity.channelFor, log: () => {} });
+  const approvals = createApprovalBroker({ channelFor: activity.channelFor, log: () => {}, consoleDecides: token !== undefined });
   const app = new Hono();
   mountConsole(app, {
     activity,
     approvals,
     history,
-    auth: createConsoleAuth(token),
+    auth: createConsoleAuth({ consoleToken: token, mcpToken }),
     guards: { allowedHosts: [], allowedOrigins: [], authToken: token },
     health: { stats: () => ({ running: 0, queued: 0 }), sessions: () => ({ open: 0, evicted: 0 }), stackStatus: async () => ({ sandbox: "running", proxy: "healthy" }) as never },
     loadApis: async () => ({ apis: [], problems: [] }),
@@ -102,25 +105,59 @@ describe("console security", () => {
   it("should throttle wrong tokens without ever locking out the right one", async () => {
     const { request } = await consoleApp();
     for (let i = 0; i < 10; i++) expect((await request("/", { headers: basic(`guess-${i}`) })).status).toBe(401);
-    expect((await request("/", { headers: basic("guess-11") })).status).toBe(429);
+    // Still a challenge, not a 429: a browser would keep a mistyped token it was not asked again for.
+    const throttled = await request("/", { headers: basic("guess-11") });
+    expect(throttled.status).toBe(401);
+    expect(throttled.headers.get("www-authenticate")).toMatch(/^Basic/);
+    expect(await throttled.text()).toContain("Too many wrong tokens");
     expect((await request("/", { headers: basic() })).status).toBe(200);
   });
 
-  it("should take back the live-stream slots of readers that stop reading", async () => {
+  it("should keep MCP clients out of a console that has its own token, and not let a shared console decide approvals", async () => {
+    const own = await consoleApp(TOKEN, MCP_TOKEN);
+    expect((await own.request("/history", { headers: { authorization: `Bearer ${MCP_TOKEN}` } })).status).toBe(401);
+    expect((await own.request("/history", { headers: basic(MCP_TOKEN) })).status).toBe(401);
+    expect((await own.request("/history", { headers: basic() })).status).toBe(200);
+    // Without a console token the console is shared with every MCP client (an agent with a shell
+    // among them): it may look, but nobody can approve there, and nobody is asked there.
+    const shared = await consoleApp(null, MCP_TOKEN);
+    const bearer = { authorization: `Bearer ${MCP_TOKEN}` };
+    expect((await shared.request("/history", { headers: bearer })).status).toBe(200);
+    void shared.activity.execute({ code: "x", timeoutSeconds: 30 });
+    await new Promise((r) => setTimeout(r, 10));
+    const question = { id: "3".repeat(32), execution: "cd".repeat(16), api: "pay", rule: 0, method: "POST", actsAs: [], scheme: "https" as const, host: "api.pay.test", port: 443, destination: null, encoded: false, path: "/v1/refunds", credentials: [], excerpt: "", timeoutSeconds: 30 };
+    expect(await shared.approvals.ask(question)).toMatchObject({ outcome: "unavailable" });
+    const decide = await shared.request(`/console/approvals/${question.id}`, { method: "POST", body: new URLSearchParams({ decision: "approve" }), headers: { ...bearer, "content-type": "application/x-www-form-urlencoded" } });
+    expect(decide.status).toBe(403);
+    shared.release();
+  });
+
+  it("should read no body sent to a page", async () => {
+    const { request } = await consoleApp(null);
+    const res = await request("/status", { method: "POST", body: "a=" + "x".repeat(100), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(res.status).toBe(405);
+    const big = await request("/history", { method: "POST", body: "a=" + "x".repeat(100_000), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    expect(big.status).toBe(413);
+  });
+
+  it("should end live streams whose readers stop reading, and never lock a new viewer out", async () => {
     const { request, activity, release } = await consoleApp(null);
     // Something changes on every tick, so every stream has something to write.
     void activity.execute({ code: "x", timeoutSeconds: 30 });
-    const stalled = await Promise.all(Array.from({ length: 32 }, () => request("/console/live")));
-    expect(stalled.every((r) => r.status === 200)).toBe(true);
-    expect((await request("/console/live")).status).toBe(503);
-    // Nobody reads them: after the write timeout their slots are free again.
-    await expect
-      .poll(async () => {
-        const res = await request("/console/live");
-        void res.body?.cancel();
-        return res.status;
-      }, { timeout: 5000, interval: 100 })
-      .toBe(200);
+    const held = await Promise.all(Array.from({ length: 32 }, () => request("/console/live")));
+    expect(held.every((r) => r.status === 200)).toBe(true);
+    // Past the limit the oldest gives way: the operator's view always opens.
+    const viewer = await request("/console/live");
+    expect(viewer.status).toBe(200);
+    void viewer.body?.cancel();
+    // Nobody reads the others: each ends once a write has stalled past the timeout.
+    const ends = async (res: Response) => {
+      const reader = res.body!.getReader();
+      for (;;) if ((await reader.read()).done) return true;
+    };
+    await new Promise((r) => setTimeout(r, 600));
+    const ended = await Promise.race([Promise.all(held.map(ends)), new Promise((r) => setTimeout(() => r(false), 5000))]);
+    expect(ended).not.toBe(false);
     release();
   });
 

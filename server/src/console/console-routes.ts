@@ -90,12 +90,12 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   const headers = securityHeaders();
   const requireAuth: MiddlewareHandler<Env> = async (c, next) => {
     const identity = deps.auth.identify(c);
-    if (identity === "throttled") return c.json({ error: "too many wrong tokens; wait a minute" }, 429);
     if (typeof identity === "string") {
       if (identity === "wrong") deps.log({ level: "warn", event: "console-auth-refused" });
       // The browser asks for the token itself (Basic: any user name, the token as password).
+      // Throttled answers are challenges too: a 429 would make the browser keep a mistyped token.
       c.header("WWW-Authenticate", BASIC_REALM);
-      return c.html(signInPage(identity === "wrong"), 401);
+      return c.html(signInPage(identity), 401);
     }
     c.set("identity", identity);
     if (c.req.method !== "GET" && c.req.method !== "HEAD") {
@@ -114,8 +114,13 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
     }
     await next();
   };
-  for (const path of [...PAGES, ...OPEN, ...ACTIONS]) app.use(path, guards, headers);
-  for (const path of ACTIONS) app.use(path, bodyLimit({ maxSize: MAX_ACTION_BODY, onError: (c) => c.json({ error: "request body too large" }, 413) }));
+  for (const path of [...PAGES, ...OPEN, ...ACTIONS]) {
+    app.use(path, guards, headers, bodyLimit({ maxSize: MAX_ACTION_BODY, onError: (c) => c.json({ error: "request body too large" }, 413) }));
+  }
+  // Pages are read, never posted to: nothing of a body sent to one is ever looked at.
+  for (const path of [...PAGES, ...OPEN]) {
+    app.use(path, async (c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : c.json({ error: "method not allowed" }, 405)));
+  }
   for (const path of [...PAGES, ...ACTIONS]) app.use(path, requireAuth);
 
   const frame = (_c: Context<Env>, title: string, section: string) => ({ title, section, csrf: deps.auth.csrf });
@@ -142,25 +147,35 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
     return shared.fragment;
   };
   app.get("/", async (c) => c.html(livePage(frame(c, "Live", "/"), raw(await snapshot()))));
-  let streams = 0;
+  // Open live streams, oldest first. A new one past the limit ends the oldest (its browser just
+  // reconnects), so streams held open by others cannot lock the operator's view out.
+  const open = new Set<() => void>();
   app.get("/console/live", (c) => {
     // Hono answers HEAD with the GET handler and drops the body unread: a stream that would never
     // end, holding its place forever. Only a real GET from a console page may open one.
     if (c.req.method !== "GET") return c.json({ error: "method not allowed" }, 405);
     const site = c.req.header("sec-fetch-site");
     if (site !== undefined && site !== "same-origin") return c.json({ error: "cross-site request refused" }, 403);
-    if (streams >= MAX_STREAMS) return c.json({ error: "too many live views open; close some console tabs" }, 503);
-    streams++;
+    if (open.size >= MAX_STREAMS) open.values().next().value!();
+    // The socket itself, when served by @hono/node-server: ending a stalled stream must free it too.
+    const socket = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
     return streamSSE(c, async (stream) => {
       let last = "";
       let quiet = 0;
+      let ended = false;
+      const end = () => {
+        ended = true;
+        open.delete(end);
+      };
+      open.add(end);
       const opened = Date.now();
       // A reader that stops reading must not keep its slot: a write that does not complete in
-      // time ends the stream, and so does age (the browser's EventSource simply reconnects).
+      // time ends the stream and its connection, and so does age (EventSource reconnects).
       const sent = (write: Promise<unknown>) =>
         Promise.race([write.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), deps.streamWriteTimeoutMs ?? STREAM_WRITE_TIMEOUT_MS).unref())]);
+      let stalled = false;
       try {
-        while (!stream.aborted && Date.now() - opened < STREAM_MAX_AGE_MS) {
+        while (!stream.aborted && !ended && Date.now() - opened < STREAM_MAX_AGE_MS) {
           const fragment = await snapshot();
           let ok = true;
           if (fragment !== last) {
@@ -171,12 +186,16 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
             // A comment now and then finds a closed connection even when nothing changes.
             ok = await sent(stream.write(": idle\n\n"));
           }
-          if (!ok) break;
+          if (!ok) {
+            stalled = true;
+            break;
+          }
           await stream.sleep(deps.liveIntervalMs ?? 500);
         }
       } finally {
-        streams--;
+        end();
         stream.abort();
+        if (stalled) socket?.destroy();
       }
     });
   });
@@ -186,8 +205,11 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   });
 
   // --- approvals ---------------------------------------------------------------------------
-  app.get("/approvals", (c) => render(c, "Approvals", "/approvals", approvalsBody(deps.approvals.pending(), frame(c, "", "").csrf, Date.now())));
+  app.get("/approvals", (c) => render(c, "Approvals", "/approvals", approvalsBody(deps.approvals.pending(), frame(c, "", "").csrf, Date.now(), deps.auth.canDecide)));
   app.post("/console/approvals/:id", async (c) => {
+    if (!deps.auth.canDecide) {
+      return c.json({ error: "approving on the console needs AIRLOCK_CONSOLE_TOKEN: without it every MCP client can reach the console and could approve its own requests" }, 403);
+    }
     const form = await c.req.parseBody();
     const decision = form.decision;
     if (decision !== "approve" && decision !== "decline") return c.json({ error: "decision must be approve or decline" }, 400);

@@ -114,11 +114,19 @@ export async function createHistoryStore(
   if (dir) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const name of (await readdir(dir)).sort()) {
+      if (name.endsWith(".tmp")) {
+        // A write that failed half-way (disk full, a crash): nothing points at it.
+        await unlink(path.join(dir, name)).catch(() => {});
+        continue;
+      }
       const match = KEY.exec(name);
       if (!match) continue;
       try {
         const summary = JSON.parse(await readFile(path.join(dir, name), "utf8")) as HistorySummary;
-        if (summary.id === match[2]) summaries.push(summary);
+        if (summary.id !== match[2] || !Array.isArray(summary.apis) || typeof summary.receivedAt !== "string") {
+          throw new Error("not a history summary");
+        }
+        summaries.push(summary);
       } catch (err) {
         log({ level: "warn", event: "history-unreadable", file: name, message: (err as Error).message });
       }

@@ -2,7 +2,7 @@
  * @module The egress summary of one execution: the requests it made through the proxy, read from
  * the event file the proxy keeps per execution id. Names only; the proxy never writes a value.
  */
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import path from "node:path";
 import { EXECUTION_ID } from "../../../sandbox/protocol.ts";
 import { egressEventSchema, REFUSALS, type EgressDecision, type EgressEvent } from "../shared/egress-event.ts";
@@ -145,6 +145,9 @@ export function createEgressFollower(eventsDir: string | undefined): EgressFollo
       let state = followed.get(executionId);
       if (!state) followed.set(executionId, (state = { offset: 0, tally: new EgressTally(), decoder: new TextDecoder() }));
       const s = state;
+      // A file replaced or cut short (the proxy pruned and an id came back) is read afresh.
+      const size = await stat(file).then((st) => st.size, () => 0);
+      if (size < s.offset) Object.assign(s, { offset: 0, tally: new EgressTally(), decoder: new TextDecoder() });
       // One read at a time per file: concurrent viewers wait for the same one.
       s.reading ??= readInto(file, s.offset, s.tally, s.decoder)
         .then((offset) => void (s.offset = offset), () => {})

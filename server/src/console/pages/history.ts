@@ -45,7 +45,7 @@ ${r.message ? html`<dt>Message</dt><dd>${r.message}</dd>` : ""}
 <dt>Duration</dt><dd>${ms(r.durationMs)} (timeout ${r.timeoutSeconds} s)</dd>
 <dt>Received</dt><dd>${when(r.receivedAt)}</dd>
 <dt>Tool</dt><dd>${r.tool}${r.skill ? html` · skill <a href="/skills/${r.skill}">${r.skill}</a>` : ""}</dd>
-<dt>Client</dt><dd>${r.client ?? "unknown"} · session <span title="${r.session ?? ""}">${short(r.session)}</span></dd>
+<dt>Client</dt><dd>${r.client ?? "unknown"} · session ${short(r.session)}</dd>
 <dt>Execution id</dt><dd><code>${r.executionId ?? "— (never reached the sandbox)"}</code></dd>
 <dt>Code SHA-256</dt><dd><code>${r.codeSha256}</code></dd>
 </dl>
@@ -57,5 +57,11 @@ ${egressTable(r.egress)}
 <h2>Audit chain</h2>
 ${audit.length === 0
     ? html`<p class="empty">${r.executionId ? "No audit lines for this execution in the newest audit files (audit off, or it is older: verify-audit.ts reads them all)." : "The code never ran, so the audit line has no execution id."}</p>`
-    : html`<pre class="audit">${audit.map((l) => JSON.stringify(l)).join("\n")}</pre>`}`;
+    : html`<pre class="audit">${audit.map((l) => JSON.stringify(withShortSession(l))).join("\n")}</pre>`}`;
+}
+
+/** An MCP session id is a bearer capability on `/mcp`: pages show only its head, never all of it
+ *  (the audit file itself keeps it whole). */
+function withShortSession(line: Record<string, unknown>): Record<string, unknown> {
+  return typeof line.session === "string" ? { ...line, session: `${short(line.session)}…` } : line;
 }
