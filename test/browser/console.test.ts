@@ -334,6 +334,10 @@ describe("console approvals", () => {
       await page.locator("p.waiting a").click();
       await page.waitForURL(`${base}approvals`);
       const held = page.locator("article.approval");
+      // The buttons arrive disabled and wake a moment later: no click meant for another page lands on them.
+      const served = await (await context.request.get(`${base}approvals`)).text();
+      expect(served).toMatch(/<button [^>]*class="approve" disabled data-wake>/);
+      await expect.poll(() => held.locator(button).isEnabled(), { timeout: 5000 }).toBe(true);
       expect(await held.locator("h2").textContent()).toContain("POST https://held.fake.test/v1/refunds");
       expect(await held.textContent()).toContain("HELD_API_TOKEN");
       expect(await held.locator("pre").textContent()).toContain('"amount":990');

@@ -18,6 +18,13 @@
       live.dataset.updated = String(Date.now());
     });
   }
+  // A decision must be meant: the approve and decline buttons arrive disabled and wake a moment
+  // after the page shows, so a page that opens this one under a double click cannot land that
+  // second click on them.
+  setTimeout(() => {
+    for (const button of document.querySelectorAll("form.decide button[data-wake]")) button.disabled = false;
+  }, 800);
+
   document.addEventListener("click", async (event) => {
     const button = event.target instanceof Element ? event.target.closest("button.cancel") : null;
     if (!button) return;

@@ -27,8 +27,8 @@ ${p.destination ? html`<dt>Also acts on</dt><dd><code>${visible(p.destination)}<
 ${p.excerpt ? html`<h3>Body (first bytes${p.encoded ? "; sent compressed, decoded here" : ""})</h3><pre class="code">${visible(p.excerpt)}</pre>` : ""}
 ${canDecide ? html`<form method="post" action="/console/approvals/${p.id}" class="decide">
 <input type="hidden" name="csrf" value="${csrf ?? ""}">
-<button type="submit" name="decision" value="approve" class="approve">Approve this request</button>
-<button type="submit" name="decision" value="decline" class="decline">Decline</button>
+<button type="submit" name="decision" value="approve" class="approve" disabled data-wake>Approve this request</button>
+<button type="submit" name="decision" value="decline" class="decline" disabled data-wake>Decline</button>
 </form>` : html`<p class="note">Deciding here needs <code>AIRLOCK_CONSOLE_TOKEN</code> (the operator's own token): without it every MCP client can reach this page.</p>`}
 </article>`,
   )}`;
