@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Execute, ExecuteRequest } from "../executor/executor.ts";
 import type { ExecutionResult } from "../executor/execution-result.ts";
-import type { EgressFollower, EgressSummary } from "../executor/egress-summary.ts";
+import { EMPTY_EGRESS, type EgressFollower, type EgressSummary } from "../executor/egress-summary.ts";
 import type { ExecutionChannel } from "../approvals/approval-broker.ts";
 import { capText, summaryOf, type CappedText, type HistoryRecord, type HistoryStore, type HistorySummary } from "./history-store.ts";
 
@@ -170,7 +170,7 @@ export function createActivity(deps: {
     async live() {
       const entries = [...running.values()].map((e) => ({ ...e.view }));
       return Promise.all(
-        entries.map(async (v) => ({ ...v, egress: v.executionId ? await deps.followEgress.read(v.executionId) : { requests: [], denied: 0, omitted: 0 } })),
+        entries.map(async (v) => ({ ...v, egress: v.executionId ? await deps.followEgress.read(v.executionId) : EMPTY_EGRESS })),
       );
     },
     cancel(id) {

@@ -123,9 +123,9 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   }
   for (const path of [...PAGES, ...ACTIONS]) app.use(path, requireAuth);
 
-  const frame = (_c: Context<Env>, title: string, section: string) => ({ title, section, csrf: deps.auth.csrf });
+  const frame = (title: string, section: string) => ({ title, section, csrf: deps.auth.csrf });
   const render = (c: Context<Env>, title: string, section: string, body: Fragment, status: 200 | 404 = 200) =>
-    c.html(page(frame(c, title, section), body), status);
+    c.html(page(frame(title, section), body), status);
 
   app.get("/assets/console.js", (c) => c.body(deps.assets.js, 200, { "content-type": "text/javascript; charset=utf-8" }));
   // Browsers ask for it on every page; an empty answer keeps their consoles free of 404s.
@@ -146,7 +146,7 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
     }
     return shared.fragment;
   };
-  app.get("/", async (c) => c.html(livePage(frame(c, "Live", "/"), raw(await snapshot()))));
+  app.get("/", async (c) => c.html(livePage(frame("Live", "/"), raw(await snapshot()))));
   // Open live streams, oldest first. A new one past the limit ends the oldest (its browser just
   // reconnects), so streams held open by others cannot lock the operator's view out.
   const open = new Set<() => void>();
@@ -205,7 +205,7 @@ export function mountConsole(gateway: Hono, deps: ConsoleDeps): void {
   });
 
   // --- approvals ---------------------------------------------------------------------------
-  app.get("/approvals", (c) => render(c, "Approvals", "/approvals", approvalsBody(deps.approvals.pending(), frame(c, "", "").csrf, Date.now(), deps.auth.canDecide)));
+  app.get("/approvals", (c) => render(c, "Approvals", "/approvals", approvalsBody(deps.approvals.pending(), deps.auth.csrf, Date.now(), deps.auth.canDecide)));
   app.post("/console/approvals/:id", async (c) => {
     if (!deps.auth.canDecide) {
       return c.json({ error: "approving on the console needs AIRLOCK_CONSOLE_TOKEN: without it every MCP client can reach the console and could approve its own requests" }, 403);
