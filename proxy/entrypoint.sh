@@ -1,5 +1,5 @@
 #!/bin/sh
-# Starts mitmdump as the sandbox's forward proxy. The CA lives in a volume (made once, on first
+# Starts mitmproxy (run_proxy.py: only the addons we need) as the sandbox's forward proxy. The CA lives in a volume (made once, on first
 # start); the addon publishes its public certificate for the sandbox to trust. Upstream TLS is
 # verified against the system CAs plus an optional extra CA (a TLS-intercepting corporate proxy,
 # or the test suite's fake upstream).
@@ -59,27 +59,24 @@ listen_host=$(python3 -c 'import socket,sys; print(socket.gethostbyname(sys.argv
 # http2=false: mitmproxy's HTTP/2 framing is pure Python; HTTP/1.1 on both legs moved bulk bodies
 # ~40% faster here (npm run bench:egress), and the default fetch() opened a connection per
 # request either way.
-exec mitmdump \
-  --listen-host "$listen_host" --listen-port 8080 \
-  --set confdir=/var/lib/airlock-proxy/ca \
-  --set block_global=false \
-  --set connection_strategy=lazy \
-  --set rawtcp=false \
-  --set websocket=false \
-  --set http2=false \
-  --set body_size_limit="${body_limit_mb}m" \
-  --set airlock_body_limit="$((body_limit_mb * 1048576))" \
-  --set ssl_verify_upstream_trusted_ca="$upstream_ca" \
-  --set termlog_verbosity=warn \
-  --set flow_detail=0 \
-  --set airlock_apis_dir=/apis \
-  --set airlock_events_dir=/var/lib/airlock-proxy/events \
-  --set airlock_ca_public=/var/lib/airlock-proxy/public/airlock-proxy-ca.pem \
-  --set airlock_auth_key="$key" \
-  --set airlock_events_keep_seconds="$((max_timeout + 600))" \
-  --set airlock_open_egress="${AIRLOCK_OPEN_EGRESS:-false}" \
-  --set airlock_open_egress_networks="${AIRLOCK_OPEN_EGRESS_NETWORKS:-}" \
-  --set airlock_approvals_url="${AIRLOCK_APPROVALS_URL:-http://server:8090/approvals}" \
-  --set airlock_approvals_key="$approvals_key" \
-  --set airlock_approval_timeout="$approval_timeout" \
-  -s /opt/airlock/addons/airlock_egress.py
+exec python3 /opt/airlock/addons/run_proxy.py \
+  listen_host="$listen_host" listen_port=8080 \
+  confdir=/var/lib/airlock-proxy/ca \
+  connection_strategy=lazy \
+  rawtcp=false \
+  websocket=false \
+  http2=false \
+  body_size_limit="${body_limit_mb}m" \
+  airlock_body_limit="$((body_limit_mb * 1048576))" \
+  ssl_verify_upstream_trusted_ca="$upstream_ca" \
+  termlog_verbosity=warn \
+  airlock_apis_dir=/apis \
+  airlock_events_dir=/var/lib/airlock-proxy/events \
+  airlock_ca_public=/var/lib/airlock-proxy/public/airlock-proxy-ca.pem \
+  airlock_auth_key="$key" \
+  airlock_events_keep_seconds="$((max_timeout + 600))" \
+  airlock_open_egress="${AIRLOCK_OPEN_EGRESS:-false}" \
+  airlock_open_egress_networks="${AIRLOCK_OPEN_EGRESS_NETWORKS:-}" \
+  airlock_approvals_url="${AIRLOCK_APPROVALS_URL:-http://server:8090/approvals}" \
+  airlock_approvals_key="$approvals_key" \
+  airlock_approval_timeout="$approval_timeout"
