@@ -19,6 +19,8 @@ import zstandard
 # Magic bytes at the start of a compressed stream (zlib: the four common headers). Found with
 # bytes.find, one literal at a time: far faster than one regex alternation over the body.
 RAW_MAGIC = (b"\x1f\x8b\x08", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd", b"1AY&SY", b"\xfd7zXZ\x00")
+# Those that ASCII data can hold: the others need a byte above 0x7f (as invisible characters do).
+RAW_MAGIC_ASCII = tuple(m for m in RAW_MAGIC if m.isascii())
 # The same, base64- or base64url-encoded, at the start of a run of at least 24 characters. The
 # prefixes are found first (a literal search, fast); the run is matched only where one starts.
 B64_PREFIX = (b"H4sI", b"eJ", b"eN", b"eA", b"eF", b"KLUv", b"QlpoO", b"/Td6WFo", b"_Td6WFo")
@@ -40,8 +42,8 @@ def _find_all(data, needles):
     return sorted(found)
 
 
-def _raw_magic(data):
-    for at in _find_all(data, RAW_MAGIC):
+def _raw_magic(data, ascii_only=False):
+    for at in _find_all(data, RAW_MAGIC_ASCII if ascii_only else RAW_MAGIC):
         if data[at:at + 6] == b"1AY&SY":
             # bzip2: 'BZh' and a block-size digit come before the block magic.
             at -= 4
@@ -122,9 +124,12 @@ class DeepScrubber:
 
     def _search(self, data, budget, depth):
         hold_from = None
-        if any(lead in data for lead in INVISIBLE_LEAD) and INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
+        # One quick pass: most bodies are ASCII, which has no invisible character and no magic
+        # with a byte above 0x7f, so those searches are skipped.
+        ascii_only = data.isascii()
+        if not ascii_only and any(lead in data for lead in INVISIBLE_LEAD) and INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
             return True, None
-        candidates = [(at, data, at) for at in _raw_magic(data)]
+        candidates = [(at, data, at) for at in _raw_magic(data, ascii_only)]
         for m in _b64_magic_runs(data):
             run = re.sub(rb"\\[nr]|\s", b"", m.group(0)).replace(b"-", b"+").replace(b"_", b"/")
             try:

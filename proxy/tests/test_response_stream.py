@@ -59,8 +59,14 @@ def test_holds_a_small_body_whole_and_releases_it_at_the_end():
         "".join("%%%02x" % c if i % 2 else chr(c) for i, c in enumerate(SECRET.encode())).encode(),
         b"  ".join(base64.b64encode(SECRET.encode())[i:i + 1] for i in range(40)),
         (b" " * 5000).join(base64.b64encode(SECRET.encode())[i:i + 4] for i in range(0, 40, 4)),
+        # Padding that the views drop, each kind between the groups of a base64 value: the
+        # window counts none of it, so the whole occurrence is still checked before release.
+        (b"\\n" * 20000).join(base64.b64encode(SECRET.encode())[i:i + 4] for i in range(0, 40, 4)),
+        ("\u200b" * 14000).encode().join(base64.b64encode(SECRET.encode())[i:i + 4] for i in range(0, 40, 4)),
+        b"".join(b"0x%02x" % c + b", " * 1200 for c in SECRET.encode()),
     ],
-    ids=["base64-inside", "half-percent-encoded", "base64-spaced", "base64-padded-with-whitespace"],
+    ids=["base64-inside", "half-percent-encoded", "base64-spaced", "base64-padded-with-whitespace",
+         "base64-padded-with-json-line-escapes", "base64-padded-with-invisible-characters", "hex-bytes-padded-with-separators"],
 )
 def test_releases_nothing_of_a_secret_it_cannot_rewrite(form):
     form = form if isinstance(form, bytes) else form.encode()
@@ -72,10 +78,21 @@ def test_releases_nothing_of_a_secret_it_cannot_rewrite(form):
     assert form[:8] not in out
 
 
-def test_refuses_zero_padded_character_references_while_streaming():
-    padded = b"".join(b"&#" + b"0" * 50 + str(c).encode() + b";" for c in SECRET.encode())
+@pytest.mark.parametrize("reference", [b"&#%s%d;", b"&#x%s%x;", b"\\u{%s%x}", b"\\x{%s%x}"])
+def test_refuses_zero_padded_character_references_while_streaming(reference):
+    # Longer than the window: only the refusal of padding stops it, not the views.
+    padded = b"".join(reference % (b"0" * 5000, c) for c in SECRET.encode())
     out, stream = play(FILLER + padded, 4096)
-    assert stream.poisoned and b"&#0000" not in out
+    assert stream.poisoned and b"0000" not in out[len(FILLER) - 100:]
+
+
+def test_checks_a_large_chunk_in_slices_and_still_finds_a_secret_across_them():
+    # One 3 MiB chunk (an HTTP/2 frame can be 1 MiB; a decoder can return more): the secret
+    # sits right across a slice boundary and is still rewritten.
+    from response_stream import SLICE
+    body = FILLER[:SLICE - 10] + SECRET.encode() + FILLER
+    out, stream = play(body, len(body))
+    assert SECRET.encode() not in out and b"PAY_API_TOKEN" in out and stream.scrubbed == 1
 
 
 def test_refuses_a_body_past_the_limit():
