@@ -56,16 +56,16 @@ listen_alias=${AIRLOCK_PROXY_LISTEN_ALIAS:-airlock-proxy-listen}
 listen_host=$(python3 -c 'import socket,sys; print(socket.gethostbyname(sys.argv[1]))' "$listen_alias" 2>/dev/null) \
   || fail "cannot resolve $listen_alias: the proxy must be on the sandbox network with that alias"
 
-# http2=false: mitmproxy's HTTP/2 framing is pure Python; HTTP/1.1 on both legs moved bulk bodies
-# ~40% faster here (npm run bench:egress), and the default fetch() opened a connection per
-# request either way.
+# http2=true: fetch() in the sandbox sends parallel requests on one HTTP/2 connection once the
+# first is answered (sandbox/bootstrap.js), so the proxy does one TLS handshake, not one per
+# request; run_proxy.py widens HTTP/2 flow control so bulk bodies do not stall on it.
 exec python3 /opt/airlock/addons/run_proxy.py \
   listen_host="$listen_host" listen_port=8080 \
   confdir=/var/lib/airlock-proxy/ca \
   connection_strategy=lazy \
   rawtcp=false \
   websocket=false \
-  http2=false \
+  http2=true \
   body_size_limit="${body_limit_mb}m" \
   airlock_body_limit="$((body_limit_mb * 1048576))" \
   ssl_verify_upstream_trusted_ca="$upstream_ca" \

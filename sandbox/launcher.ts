@@ -100,7 +100,7 @@ interface Child {
   killed: KillReason | null;
 }
 
-function denoArgs(scratch: string, hosts: string[], main: string): string[] {
+function denoArgs(scratch: string, hosts: string[], main: string, proxied: boolean): string[] {
   // Open egress cannot --deny-net the proxy (Deno checks fetch's own proxy connection against the
   // deny list too); a raw socket to it holds no token, and the proxy answers such a client 407.
   const net = hosts.length === 0 ? [] : hosts[0] === ANY_HOST ? ["--allow-net"] : [`--allow-net=${hosts.join(",")}`];
@@ -117,6 +117,8 @@ function denoArgs(scratch: string, hosts: string[], main: string): string[] {
     `--allow-read=${scratch}/work,/skills`, `--allow-write=${scratch}/work`,
     ...net,
     main,
+    // bootstrap.js sends https: fetches to the proxy over HTTP/2 (see there).
+    ...(proxied ? ["proxied"] : []),
   ];
 }
 
@@ -146,7 +148,7 @@ async function spawnWaiting(hosts: string[], id: string, lifetimeSeconds: number
   await Deno.mkdir(`${scratch}/work`);
   await Deno.mkdir(`${scratch}/cache`);
   const process = new Deno.Command("choom", {
-    args: denoArgs(scratch, hosts, "/opt/airlock/bootstrap.js"),
+    args: denoArgs(scratch, hosts, "/opt/airlock/bootstrap.js", Boolean(PROXY_URL && token)),
     cwd: `${scratch}/work`,
     clearEnv: true,
     env: childEnv(scratch, token),

@@ -22,3 +22,24 @@ def test_refuses_to_start_on_a_bad_or_unknown_option(settings, capsys):
         asyncio.run(run_proxy.main(settings))
     assert exit_.value.code == 2
     assert "proxy:" in capsys.readouterr().err
+
+
+def test_every_http2_connection_offers_a_wide_window_and_large_frames():
+    import h2.config
+    import h2.connection
+    import h2.events
+    from h2.settings import SettingCodes
+    from mitmproxy.proxy.layers.http._http_h2 import BufferedH2Connection
+
+    run_proxy.tune_http2()
+    run_proxy.tune_http2()  # twice is once
+    ours = BufferedH2Connection(h2.config.H2Configuration(client_side=True, header_encoding=False))
+    ours.initiate_connection()
+    peer = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
+    peer.initiate_connection()
+    events = peer.receive_data(ours.data_to_send())
+    settings = [e for e in events if isinstance(e, h2.events.RemoteSettingsChanged)]
+    announced = {code: s.new_value for e in settings for code, s in e.changed_settings.items()}
+    assert announced[SettingCodes.INITIAL_WINDOW_SIZE] == run_proxy.STREAM_WINDOW
+    assert announced[SettingCodes.MAX_FRAME_SIZE] == run_proxy.MAX_FRAME
+    assert peer.outbound_flow_control_window == run_proxy.CONNECTION_WINDOW

@@ -4,6 +4,8 @@ import { execIn, type StackInfo } from "./stack.ts";
 
 export interface Received {
   method: string;
+  /** The port the request came from: requests that shared a connection share it. */
+  peerPort: number | null;
   host: string | null;
   path: string;
   query: string;
