@@ -34,7 +34,9 @@ import airlock_egress  # noqa: E402
 # its buffers. Memory is not what bounds this: mitmproxy takes in each frame as it arrives.
 STREAM_WINDOW = 8 << 20
 CONNECTION_WINDOW = 16 << 20
-MAX_FRAME = 1 << 20
+# Frames of up to 256 KiB: fewer events than 16 KiB ones, and a compressed frame still inflates to
+# a few MiB at most in ordinary data (the body limit bounds a bomb).
+MAX_FRAME = 256 << 10
 DEFAULT_WINDOW = 65535
 
 
