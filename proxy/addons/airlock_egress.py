@@ -22,6 +22,7 @@ import body_decoding  # noqa: E402
 import destination  # noqa: E402
 import effective_method  # noqa: E402
 import execution_identity  # noqa: E402
+import field_syntax  # noqa: E402
 import path_scope  # noqa: E402
 from api_config import ApiRegistry, load_validator  # noqa: E402
 from approvals import ApprovalClient, excerpt, visible  # noqa: E402
@@ -320,6 +321,13 @@ class AirlockEgress:
         host = self.pinned_name.get(flow.server_conn.id) or destination.normalise_host(req.host)
         port, scheme = req.port, req.scheme
         base = {"method": req.method, "host": host, "port": port, "path": req.path.split("?", 1)[0]}
+        malformed = field_syntax.request_problem(
+            req.data.method, req.data.path, req.headers.fields, req.trailers.fields if req.trailers else (),
+        )
+        if malformed:
+            synthetic(flow, 400, "deny", f"airlock: malformed request: {malformed}")
+            self.events.record("deny", exec_id, **base, reason=f"malformed request: {malformed}")
+            return
         if is_upgrade(req.headers):
             # WebSocket (or any switch of protocol): its messages would pass unchecked.
             synthetic(flow, 403, "deny", "airlock: protocol upgrades (WebSocket) are not relayed: their messages cannot be checked for credentials")
@@ -582,6 +590,9 @@ class AirlockEgress:
             return
         resp = flow.response
         scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
+        malformed = field_syntax.fields_problem(resp.headers.fields)
+        if malformed:
+            return self._block_early(flow, f"malformed response: {malformed}")
         scrubbed, leaked = 0, False
         headers = []
         names = self.header_names()
