@@ -8,8 +8,8 @@
 // each, and each cost the proxy milliseconds of CPU; an HTTP/2-only client waits for its one
 // connection and sends them all on it (npm run bench:egress: 100 parallel requests ~3x faster).
 // The proxy judges every request exactly as before. What the code sees stays the same:
-// - a redirect is followed from its first hop on by the default client, with the rules fetch()
-//   applies to a hop (an HTTP/2-only client cannot follow one to plain http:);
+// - a redirect is followed here, hop by hop, with the rules fetch() applies (an HTTP/2-only
+//   client cannot follow one to plain http:, which goes on the default client);
 // - requests with a body, to http: URLs, or with a client or init of the code's own are passed
 //   to fetch() untouched (a body may have to be sent again on a redirect, which only fetch()
 //   itself can do).
@@ -17,34 +17,42 @@ if (Deno.args[0] === "proxied") {
   const plainFetch = globalThis.fetch;
   const overHttp2 = Deno.createHttpClient({ http1: false, http2: true });
   const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-  // What fetch() drops on a hop to plain http: or to a host that is not a subdomain.
+  const MAX_REDIRECTS = 20;
+  // What fetch() drops on a hop to another origin.
   const SENSITIVE_ON_REDIRECT = ["authorization", "proxy-authorization", "cookie"];
   const isPlainInit = (init) => init === undefined || (init !== null && typeof init === "object" &&
     [Object.prototype, null].includes(Object.getPrototypeOf(init)) && init.client === undefined && init.body == null);
-  const isSubdomain = (sub, domain) => sub.length > domain.length + 1 && sub.endsWith("." + domain);
 
-  /** GET or HEAD over HTTP/2; a redirect is followed on by the default client. */
+  /** GET or HEAD over HTTP/2. Redirects are followed here with the rules fetch() applies to each
+   *  hop (at most 20; authorization, proxy-authorization and cookie dropped on a change of
+   *  origin; GET and HEAD stay what they are and carry no body), each hop on the client that
+   *  can carry it: HTTP/2 for https:, the default one for http:. */
   async function overHttp2Fetch(request) {
-    const mode = request.redirect;
-    const first = await plainFetch(request, { client: overHttp2, redirect: mode === "follow" ? "manual" : mode });
-    const location = first.headers.get("location");
-    if (mode !== "follow" || !REDIRECT_STATUSES.has(first.status) || location === null) return first;
-    await first.body?.cancel();
-    const from = new URL(request.url);
-    const to = new URL(location, from);
-    if (to.hash === "") to.hash = from.hash;
-    if (to.protocol !== "https:" && to.protocol !== "http:") {
-      throw new TypeError("Fetch failed: Can not redirect to a non HTTP(s) url");
-    }
+    if (request.redirect !== "follow") return plainFetch(request, { client: overHttp2 });
+    let url = new URL(request.url);
     const headers = new Headers(request.headers);
-    const downgrade = to.protocol !== from.protocol && to.protocol !== "https:";
-    if (downgrade || (to.host !== from.host && !isSubdomain(to.host, from.host))) {
-      for (const name of SENSITIVE_ON_REDIRECT) headers.delete(name);
+    for (let hops = 0; ; hops++) {
+      const response = hops === 0
+        ? await plainFetch(request, { client: overHttp2, redirect: "manual" })
+        : await plainFetch(url, {
+          method: request.method, headers, signal: request.signal, redirect: "manual",
+          ...(url.protocol === "https:" ? { client: overHttp2 } : {}),
+        });
+      const location = response.headers.get("location");
+      if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+        if (hops > 0) Object.defineProperty(response, "redirected", { value: true });
+        return response;
+      }
+      await response.body?.cancel();
+      const to = new URL(location, url);
+      if (to.hash === "") to.hash = url.hash;
+      if (to.protocol !== "https:" && to.protocol !== "http:") {
+        throw new TypeError("Fetch failed: Can not redirect to a non HTTP(s) url");
+      }
+      if (hops === MAX_REDIRECTS) throw new TypeError(`Fetch failed: Maximum number of redirects (${MAX_REDIRECTS}) reached`);
+      if (to.origin !== url.origin) for (const name of SENSITIVE_ON_REDIRECT) headers.delete(name);
+      url = to;
     }
-    // GET and HEAD stay what they are on every redirect status, and carry no body.
-    const rest = await plainFetch(to, { method: request.method, headers, signal: request.signal, redirect: "follow" });
-    Object.defineProperty(rest, "redirected", { value: true });
-    return rest;
   }
 
   globalThis.fetch = function fetch(input, init) {

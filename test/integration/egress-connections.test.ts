@@ -120,4 +120,16 @@ describe("egress connections", { timeout: 60_000 }, () => {
     expect(landed).toEqual({ "/landed-same": "Bearer not-a-secret", "/landed-other": null });
     expect((await receivedWith(stack, m)).some((r) => r.path === "/never")).toBe(false);
   });
+
+  it("should follow at most 20 redirects, as fetch() does", async () => {
+    const m = marker();
+    const result = await execute(client, `
+      const twenty = await fetch("https://api.fake.test/hops?n=20&${m}");
+      let past = "none";
+      try { await fetch("https://api.fake.test/hops?n=21&${m}"); } catch (e) { past = e.constructor.name + ": " + e.message; }
+      console.log(JSON.stringify([twenty.status, twenty.redirected, past]));`);
+    const [status, redirected, past] = JSON.parse(result.stdout) as [number, boolean, string];
+    expect([status, redirected]).toEqual([200, true]);
+    expect(past).toMatch(/^TypeError: .*Maximum number of redirects \(20\)/);
+  });
 });
