@@ -16,6 +16,8 @@ import zlib
 
 import zstandard
 
+from secret_views import INVISIBLE
+
 # Magic bytes at the start of a compressed stream (zlib: the four common headers). Found with
 # bytes.find, one literal at a time: far faster than one regex alternation over the body.
 RAW_MAGIC = (b"\x1f\x8b\x08", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd", b"1AY&SY", b"\xfd7zXZ\x00")
@@ -26,7 +28,6 @@ RAW_MAGIC_ASCII = tuple(m for m in RAW_MAGIC if m.isascii())
 B64_PREFIX = (b"H4sI", b"eJ", b"eN", b"eA", b"eF", b"KLUv", b"QlpoO", b"/Td6WFo", b"_Td6WFo")
 B64_RUN = re.compile(rb"(?:[A-Za-z0-9+/_-]|\\[nr]|\s){24,}")
 B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
-INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
 INVISIBLE_LEAD = (b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xc2\xad")
 MAX_DEPTH = 2
 
@@ -99,6 +100,9 @@ class DeepScrubber:
         self.base = base
         self.cap = cap
         self.longest = base.longest
+
+    def content_length(self, text):
+        return self.base.content_length(text)
 
     def scrub(self, data):
         data, count, leaked, _ = self.scrub_stream(data)

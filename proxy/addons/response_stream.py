@@ -18,14 +18,15 @@ one core, slowing every other execution). This is the body's `stream` callable i
 import re
 
 from body_decoding import UndecodableBody
+from secret_views import INVISIBLE, SPREAD_SEPARATORS
 
 # What the views drop and a mirror could repeat to stretch a value: whitespace, NUL, hex
 # separators (single bytes, deleted by one translate), JSON escapes of line breaks, '0x'
 # prefixes, and invisible characters in UTF-8. Deleting them in that order can delete more than
 # a view would ("0 x" becomes "0x"), which only holds more back: it never counts too much.
-DROPPED_BYTES = b" \t\r\n\f\v:,-\x00"
+DROPPED_BYTES = SPREAD_SEPARATORS
 DROPPED_PAIRS = (b"\\n", b"\\r", b"\\t", b"0x", b"0X")
-DROPPED_INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
+DROPPED_INVISIBLE = INVISIBLE
 STEP = 64 << 10
 # A large decoded chunk (an HTTP/2 frame can be 1 MiB) is checked in slices of this size: the
 # scrubber makes many passes over what it checks, and a slice stays in the processor's cache.
@@ -116,11 +117,16 @@ class ResponseStream:
 
     def _release_point(self, text):
         """Where the released part may end: the rest must hold `window` bytes that a view keeps.
-        Bytes a view drops (whitespace, hex and base64 separators, JSON line-break escapes, NULs,
-        invisible characters) can be repeated without limit, so they do not count."""
+        What a view drops or decodes away (whitespace and other separators, NULs, invisible
+        characters, escapes of them, stacked) can be repeated without limit, so it does not
+        count: the tail is measured decoded too (SecretScrubber.content_length), once a cheap
+        count says it may be long enough; the smaller measure counts."""
         size = min(len(text), 2 * self.window)
         while True:
-            kept = _kept_by_views(text[len(text) - size:])
+            tail = text[len(text) - size:]
+            kept = _kept_by_views(tail)
+            if kept >= self.window + 2:
+                kept = min(kept, self.scrubber.content_length(tail))
             # +2: a two-byte escape cut in half at the start is counted as one kept byte.
             if kept >= self.window + 2:
                 return len(text) - size

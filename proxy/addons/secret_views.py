@@ -48,6 +48,14 @@ MIN_B64_RUN = 16
 MIN_HEX_RUN = 24
 
 _ASCII_WS = b" \t\r\n\x0b\x0c"
+# Bytes a client can strip from between a value's characters in one line ("s k _ l i v e", one
+# per line, comma-separated): views also compare with them removed. The streaming window does
+# not count them either (response_stream.py), so padding made of them cannot stretch a value.
+SPREAD_SEPARATORS = _ASCII_WS + b"\x00:,-"
+# Invisible characters in UTF-8 (zero-width space and joiners, word joiner, BOM, soft hyphen): a
+# value with them between its characters is the value once a client strips them.
+INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
+_INVISIBLE_LEADS = (b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xc2\xad")
 _LINE_BREAKS = b"\r\n"
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -470,6 +478,15 @@ def _js_identity(view, shape=None):
     return _JS_IDENTITY.sub(lambda m: m.group(1), view)
 
 
+def _invisible(view, shape=None):
+    # Stacks with the unescapers: "\\u200b", "&#8203;" or "%E2%80%8B" between a value's
+    # characters become invisible characters in one round and are dropped in the next.
+    if view.isascii() or not any(lead in view for lead in _INVISIBLE_LEADS):
+        return None
+    out = INVISIBLE.sub(b"", view)
+    return None if out == view else out
+
+
 def _wide(view, shape=None):
     # Dropping zero bytes turns UTF-16LE/BE and UTF-32 ASCII text, at any alignment, into ASCII.
     if b"\x00" not in view or not _WIDE_TEXT.search(view):
@@ -828,7 +845,7 @@ def _decoders(values, middles):
         rest = everything - eating
         if eating and rest and unescaper(rest, False) not in decoders:
             decoders.append(unescaper(rest, False))
-    decoders += [_js_identity, _wide]
+    decoders += [_js_identity, _wide, _invisible]
     # Look-alikes of the escape and base64 syntax are folded too ("％７３" is "%73"), but not
     # CJK punctuation ("，" is everywhere in Chinese text), unless a value holds it.
     decoders.append(look_alike_folder(frozenset("".join(middles)) | _SYNTAX))
@@ -865,6 +882,9 @@ class SecretScrubber:
         self.core_needles = set().union(*(_base64_cores(m) for m in raw_middles))
         self.decimal_needles = [b",".join(str(b).encode() for b in m) for m in raw_middles]
         self.spaced_decimals = [n.replace(b",", b" ") for n in self.decimal_needles]
+        # Each middle with the separators removed, as the spread view shows it; one that loses
+        # too much to them would match by chance and is left to the other checks.
+        self.spread_needles = [n for n in (m.translate(None, SPREAD_SEPARATORS) for m in raw_middles) if len(n) >= MIN_CORE]
 
         shortest = min((len(m) for m in raw_middles), default=MIDDLE_MIN)
         # Runs shorter than these floors are left alone even for short values: every word of
@@ -918,6 +938,10 @@ class SecretScrubber:
         shape = shape or _Shape(self, view)
         if shape.holds:
             return True
+        if self.spread_needles:
+            spread = view.translate(None, SPREAD_SEPARATORS)
+            if len(spread) < len(view) and any(n in spread for n in self.spread_needles):
+                return True
         if not shape.runs("any"):
             return False
         if shape.runs("hex"):
@@ -958,6 +982,19 @@ class SecretScrubber:
                 return False
             start, size = start + size, 2 * size
         return True
+
+    def content_length(self, text):
+        """At most how many bytes of `text` a view keeps: every decoder applied ROUNDS times
+        (each only shortens), then separators and invisible characters removed. Padding made
+        of anything a view takes away (spaces, "%20", "\\u0020", "&#32;", "%2520", "\\u200b"
+        ...) counts for nothing, so it cannot stretch a value past a window measured in this."""
+        for _ in range(ROUNDS):
+            before = text
+            for decode in self.decoders:
+                text = decode(text) or text
+            if text == before:
+                break
+        return len(INVISIBLE.sub(b"", text.translate(None, SPREAD_SEPARATORS)))
 
     def outputs_keep_out(self, outputs):
         """Whether escapes decoded to `outputs` cannot put a value into a view that did not

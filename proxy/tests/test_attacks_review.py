@@ -481,3 +481,34 @@ def test_finding_a_block_early_answer_declares_the_length_it_sends(addon):
     client, _ = deliver(addon, flow, resp(b"x", headers=[("content-encoding", "rot13")]))
     assert flow.response.headers["content-length"] == str(len(client))
 
+
+# =============================================================================================
+# A later review (HTTP/2 change): forms the whole-body check missed, before any streaming: the
+# value spread out with separators, and escaped invisible characters between its characters.
+# =============================================================================================
+
+def _spread(text, between):
+    return between.join(text[i:i + 1] for i in range(len(text)))
+
+
+@pytest.mark.parametrize("form", [
+    _spread(SECRET.encode(), b" "),
+    _spread(SECRET.encode(), b"\n"),
+    _spread(SECRET.encode(), b","),
+    _spread(SECRET.encode(), b" : "),
+    _spread(SECRET.encode(), b"\\u200b"),
+    _spread(SECRET.encode(), b"&#8203;"),
+    _spread(SECRET.encode(), b"%E2%80%8B"),
+    _spread(base64.b64encode(SECRET.encode()), b"\\u200b"),
+    _spread(SECRET.encode(), b"%20"),
+], ids=["spaces", "lines", "commas", "colons", "json-zero-width", "html-zero-width", "percent-zero-width",
+        "base64-json-zero-width", "percent-spaces"])
+def test_a_value_spread_out_or_interleaved_with_escaped_invisibles_is_caught(form):
+    from hidden_forms import DeepScrubber
+    from secret_views import SecretScrubber
+
+    class Cred:
+        name, value = NAME, SECRET
+
+    _, _, leaked = DeepScrubber(SecretScrubber([Cred()])).scrub(b'{"echo":"' + form + b'"}')
+    assert leaked

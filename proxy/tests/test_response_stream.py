@@ -64,9 +64,18 @@ def test_holds_a_small_body_whole_and_releases_it_at_the_end():
         (b"\\n" * 20000).join(base64.b64encode(SECRET.encode())[i:i + 4] for i in range(0, 40, 4)),
         ("\u200b" * 14000).encode().join(base64.b64encode(SECRET.encode())[i:i + 4] for i in range(0, 40, 4)),
         b"".join(b"0x%02x" % c + b", " * 1200 for c in SECRET.encode()),
+        # Escapes of what a view drops, as padding between the characters of the value itself:
+        # the window is measured decoded, so none of it counts.
+        b"".join(bytes([c]) + b"%20" * 2000 for c in SECRET.encode()),
+        b"".join(bytes([c]) + b"\\u0020" * 1000 for c in SECRET.encode()),
+        b"".join(bytes([c]) + b"&#32;" * 1200 for c in SECRET.encode()),
+        b"".join(bytes([c]) + b"%2520" * 1200 for c in SECRET.encode()),
+        b"".join(bytes([c]) + b"\\u200b" * 1000 for c in SECRET.encode()),
     ],
     ids=["base64-inside", "half-percent-encoded", "base64-spaced", "base64-padded-with-whitespace",
-         "base64-padded-with-json-line-escapes", "base64-padded-with-invisible-characters", "hex-bytes-padded-with-separators"],
+         "base64-padded-with-json-line-escapes", "base64-padded-with-invisible-characters", "hex-bytes-padded-with-separators",
+         "value-padded-with-percent-spaces", "value-padded-with-json-spaces", "value-padded-with-html-spaces",
+         "value-padded-with-double-percent-spaces", "value-padded-with-escaped-invisible-characters"],
 )
 def test_releases_nothing_of_a_secret_it_cannot_rewrite(form):
     form = form if isinstance(form, bytes) else form.encode()
