@@ -261,6 +261,25 @@ Deno.test("sweeps what an earlier launcher left behind before it is ready", asyn
   await l.close();
 });
 
+Deno.test("removes a folder an earlier launcher's execution leaves behind after the sweep, never a live one's", async () => {
+  const l = new LauncherProcess();
+  await l.until((m) => m.ev === "ready");
+  // As a dying execution of an earlier launcher does: its folder appears after the start sweep.
+  const left = "/tmp/exec.left-after-sweep";
+  Deno.mkdirSync(`${left}/cache`, { recursive: true });
+  await l.send(run(31, "await new Promise((r) => setTimeout(r, 9000)); console.log(Deno.cwd());"));
+  await settle(500);
+  const live = [...Deno.readDirSync("/tmp")].map((e) => `/tmp/${e.name}`).filter((d) => d.startsWith("/tmp/exec.") && d !== left);
+  assert(live.length >= 2, "expected the running execution's and the pre-started ones' folders");
+  const deadline = Date.now() + 12_000;
+  while (exists(left) && Date.now() < deadline) await settle(250);
+  assertEquals(exists(left), false);
+  // Every folder with a process in it is still there, the running execution's included.
+  for (const dir of live) assert(exists(dir), `${dir} was removed while in use`);
+  await l.until((m) => m.id === id(31) && m.ev === "exit", 15000);
+  await l.close();
+});
+
 Deno.test("stops at start on a bad setting, naming the variable", async () => {
   const child = new Deno.Command("/opt/airlock/launch", {
     env: { AIRLOCK_WARM_EXECUTIONS: "lots" },

@@ -145,6 +145,7 @@ function childEnv(scratch: string, token: string | undefined): Record<string, st
 async function spawnWaiting(hosts: string[], id: string, lifetimeSeconds: number): Promise<Child> {
   const token = signingKey ? await proxyToken(id, lifetimeSeconds) : undefined;
   const scratch = await Deno.makeTempDir({ dir: "/tmp", prefix: "exec." });
+  ownScratch.add(scratch);
   await Deno.mkdir(`${scratch}/work`);
   await Deno.mkdir(`${scratch}/cache`);
   const process = new Deno.Command("choom", {
@@ -168,6 +169,8 @@ type WarmEntry = { child?: Child; id: string };
 const warm = new Map<string, WarmEntry[]>();
 const taken = new WeakSet<WarmEntry>();
 const running = new Map<string, Child>();
+/** Scratch folders of this launcher's own executions, from their making to their removal. */
+const ownScratch = new Set<string>();
 
 function refill(hosts: string[]): void {
   const key = hostsKey(hosts);
@@ -379,9 +382,10 @@ function stillUncleaned(): Promise<string | undefined> {
 async function removeScratch(dir: string): Promise<void> {
   try {
     await Deno.remove(dir, { recursive: true });
+    ownScratch.delete(dir);
     return;
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return;
+    if (err instanceof Deno.errors.NotFound) return void ownScratch.delete(dir);
     // A folder the code made read-only or unsearchable, or nested deeper than a path may be
     // long, defeats a recursive removal by path: clean.sh walks it by directory handles.
   }
@@ -389,6 +393,7 @@ async function removeScratch(dir: string): Promise<void> {
     const { code, stderr } = await new Deno.Command("/opt/airlock/clean", { args: [dir], stdin: "null", stdout: "null", stderr: "piped" }).output();
     const left = await Deno.lstat(dir).then(() => true, () => false);
     if (left) throw new Error(`clean exited ${code}: ${new TextDecoder().decode(stderr).trim().slice(0, 300)}`);
+    ownScratch.delete(dir);
   } catch (err) {
     // Never silent: a fault the gateway shows in /health, and new runs are refused until a retry
     // (before each run) or the next launcher's sweep succeeds.
@@ -428,6 +433,32 @@ await reapOrphans();
 for await (const entry of Deno.readDir("/tmp")) {
   if (entry.isDirectory && entry.name.startsWith("exec.")) await removeScratch(`/tmp/${entry.name}`);
 }
+
+/** Removes scratch folders that are not ours and that no process works in (reap.sh lists them):
+ *  an earlier launcher's execution can outlive the sweep above by a moment (a child it was still
+ *  starting when it died has no parent-death signal yet; a dying Deno makes its cache folder
+ *  again) and leave a folder behind after it exits. Never one of ours: reap.sh lists only
+ *  folders older than 2 s with no process, and ours are skipped by name as well. */
+async function collectUnused(): Promise<void> {
+  let listed = "";
+  try {
+    const { stdout } = await new Deno.Command("/opt/airlock/reap", { args: ["--list-unused"], stdin: "null", stdout: "piped", stderr: "null" }).output();
+    listed = new TextDecoder().decode(stdout);
+  } catch (err) {
+    console.error(`launcher: cannot look for unused scratch folders: ${err}`);
+    return;
+  }
+  for (const line of listed.split("\n")) {
+    const dir = /^unused: (\/tmp\/exec\.[^/\s]+)$/.exec(line)?.[1];
+    if (dir && !ownScratch.has(dir)) {
+      console.error(`launcher: removing ${dir}, left by an earlier launcher`);
+      await removeScratch(dir);
+    }
+  }
+}
+// Often at first (what an earlier launcher left shows up within seconds), then now and then.
+for (const delay of [3_000, 6_000, 9_000, 12_000]) Deno.unrefTimer(setTimeout(() => void collectUnused(), delay));
+Deno.unrefTimer(setInterval(() => void collectUnused(), 60_000));
 await send({ ev: "ready" });
 let pending = "";
 const decoder = new TextDecoder();

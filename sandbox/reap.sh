@@ -22,4 +22,27 @@ for status in /proc/[0-9]*/status; do
       if kill -KILL "$pid" 2>/dev/null; then echo "reap: killed orphaned execution process $pid"; fi ;;
   esac
 done
+
+# With --list-unused: also print the scratch folders that no process works in and that are older
+# than 2 s (a launcher makes an execution's folder moments before starting its process): an
+# earlier launcher's, or one an execution that was dying made again (Deno makes its cache folder
+# anew). A process is found by the --allow-read of its command line, which every stage of an
+# execution's start (choom, setpriv, prlimit, deno) carries: gVisor shows no other process's cwd.
+[ "${1:-}" = "--list-unused" ] || exit 0
+used=" "
+for cmdline in /proc/[0-9]*/cmdline; do
+  args=$(tr '\0' ' ' < "$cmdline" 2>/dev/null) || continue
+  case "$args" in
+    *" --allow-read=/tmp/exec."*)
+      dir=${args#*" --allow-read=/tmp/"}
+      used="$used/tmp/${dir%%/*} " ;;
+  esac
+done
+now=$(date +%s)
+for dir in /tmp/exec.*; do
+  [ -d "$dir" ] || continue
+  case "$used" in *" $dir "*) continue ;; esac
+  made=$(stat -c %Y "$dir" 2>/dev/null) || continue
+  if [ $((now - made)) -ge 2 ]; then echo "unused: $dir"; fi
+done
 exit 0
