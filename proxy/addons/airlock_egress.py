@@ -328,6 +328,10 @@ class AirlockEgress:
             synthetic(flow, 400, "deny", f"airlock: malformed request: {malformed}")
             self.events.record("deny", exec_id, **base, reason=f"malformed request: {malformed}")
             return
+        if req.http_version == "HTTP/2.0" and req.raw_content and "content-length" not in req.headers:
+            # HTTP/2 frames a body without a length; mitmproxy writes none to an HTTP/1.1 upstream,
+            # which would then read the body as a request of its own that nobody judged.
+            req.headers["content-length"] = str(len(req.raw_content))
         if is_upgrade(req.headers):
             # WebSocket (or any switch of protocol): its messages would pass unchecked.
             synthetic(flow, 403, "deny", "airlock: protocol upgrades (WebSocket) are not relayed: their messages cannot be checked for credentials")
@@ -689,6 +693,11 @@ class AirlockEgress:
             self.events.record("block", exec_id, **base, reason=stream.poisoned)
             return
         if flow.response.trailers:
+            malformed = field_syntax.fields_problem(flow.response.trailers.fields, "trailer")
+            if malformed:
+                break_flow(flow)
+                self.events.record("block", exec_id, **base, reason=f"malformed response: {malformed}")
+                return
             scrubber = self.scrubber(flow.metadata.get("airlock_echoes", ()))
             trailers = []
             for key, value in flow.response.trailers.items(multi=True):

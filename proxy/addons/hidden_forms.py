@@ -16,7 +16,7 @@ import zlib
 
 import zstandard
 
-from secret_views import INVISIBLE
+from secret_views import UNICODE_FILLERS
 
 # Magic bytes at the start of a compressed stream (zlib: the four common headers). Found with
 # bytes.find, one literal at a time: far faster than one regex alternation over the body.
@@ -28,7 +28,6 @@ RAW_MAGIC_ASCII = tuple(m for m in RAW_MAGIC if m.isascii())
 B64_PREFIX = (b"H4sI", b"eJ", b"eN", b"eA", b"eF", b"KLUv", b"QlpoO", b"/Td6WFo", b"_Td6WFo")
 B64_RUN = re.compile(rb"(?:[A-Za-z0-9+/_-]|\\[nr]|\s){24,}")
 B64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-")
-INVISIBLE_LEAD = (b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xc2\xad")
 MAX_DEPTH = 2
 
 
@@ -131,7 +130,7 @@ class DeepScrubber:
         # One quick pass: most bodies are ASCII, which has no invisible character and no magic
         # with a byte above 0x7f, so those searches are skipped.
         ascii_only = data.isascii()
-        if not ascii_only and any(lead in data for lead in INVISIBLE_LEAD) and INVISIBLE.search(data) and self._shows(INVISIBLE.sub(b"", data), budget, depth):
+        if not ascii_only and UNICODE_FILLERS.search(data) and self._shows(UNICODE_FILLERS.sub(b"", data), budget, depth):
             return True, None
         candidates = [(at, data, at) for at in _raw_magic(data, ascii_only)]
         for m in _b64_magic_runs(data):

@@ -18,7 +18,7 @@ one core, slowing every other execution). This is the body's `stream` callable i
 import re
 
 from body_decoding import UndecodableBody
-from secret_views import INVISIBLE, SPREAD_SEPARATORS
+from secret_views import SPREAD_SEPARATORS, UNICODE_FILLERS
 
 # What the views drop and a mirror could repeat to stretch a value: whitespace, NUL, hex
 # separators (single bytes, deleted by one translate), JSON escapes of line breaks, '0x'
@@ -26,7 +26,7 @@ from secret_views import INVISIBLE, SPREAD_SEPARATORS
 # a view would ("0 x" becomes "0x"), which only holds more back: it never counts too much.
 DROPPED_BYTES = SPREAD_SEPARATORS
 DROPPED_PAIRS = (b"\\n", b"\\r", b"\\t", b"0x", b"0X")
-DROPPED_INVISIBLE = INVISIBLE
+DROPPED_FILLERS = UNICODE_FILLERS
 STEP = 64 << 10
 # A large decoded chunk (an HTTP/2 frame can be 1 MiB) is checked in slices of this size: the
 # scrubber makes many passes over what it checks, and a slice stays in the processor's cache.
@@ -121,7 +121,7 @@ class ResponseStream:
         characters, escapes of them, stacked) can be repeated without limit, so it does not
         count: the tail is measured decoded too (SecretScrubber.content_length), once a cheap
         count says it may be long enough; the smaller measure counts."""
-        size = min(len(text), 2 * self.window)
+        size = min(len(text), 4 * self.window)
         while True:
             tail = text[len(text) - size:]
             kept = _kept_by_views(tail)
@@ -142,5 +142,5 @@ def _kept_by_views(text):
         if pair in text:
             text = text.replace(pair, b"")
     if not text.isascii():
-        text = DROPPED_INVISIBLE.sub(b"", text)
+        text = DROPPED_FILLERS.sub(b"", text)
     return len(text)

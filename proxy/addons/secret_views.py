@@ -49,13 +49,20 @@ MIN_HEX_RUN = 24
 
 _ASCII_WS = b" \t\r\n\x0b\x0c"
 # Bytes a client can strip from between a value's characters in one line ("s k _ l i v e", one
-# per line, comma-separated): views also compare with them removed. The streaming window does
+# per line, comma-separated, a JSON array of its characters): views also compare with them
+# removed. '+', '/' and '_' are base64's too: the window decodes base64 runs before it drops them. The streaming window does
 # not count them either (response_stream.py), so padding made of them cannot stretch a value.
-SPREAD_SEPARATORS = _ASCII_WS + b"\x00:,-"
-# Invisible characters in UTF-8 (zero-width space and joiners, word joiner, BOM, soft hyphen): a
-# value with them between its characters is the value once a client strips them.
-INVISIBLE = re.compile(rb"\xe2\x80[\x8b-\x8f]|\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xc2\xad")
-_INVISIBLE_LEADS = (b"\xe2\x80", b"\xe2\x81", b"\xef\xbb", b"\xc2\xad")
+SPREAD_SEPARATORS = _ASCII_WS + b"\x00:,-;|.\"'_/+"
+# Fillers beyond ASCII, in UTF-8: invisible and format characters (zero-width space and joiners,
+# word joiner, bidi marks and isolates, BOM, soft hyphen, variation selectors, tag characters,
+# the combining grapheme joiner, Hangul fillers) and Unicode spaces and dashes (no-break, en,
+# figure, hair, ideographic spaces; hyphens, en and em dashes). A value with them between its
+# characters is the value once a client strips them.
+UNICODE_FILLERS = re.compile(
+    rb"\xc2[\xa0\xad]|\xcd\x8f|\xd8\x9c|\xe1\x85[\x9f\xa0]|\xe1\xa0\x8e"
+    rb"|\xe2\x80[\x80-\x95\xa8-\xaf]|\xe2\x81[\x9f-\xa4\xa6-\xaf]|\xe3\x80\x80|\xe3\x85\xa4"
+    rb"|\xef\xb8[\x80-\x8f]|\xef\xbb\xbf|\xef\xbe\xa0|\xf3\xa0[\x80\x81][\x80-\xbf]"
+)
 _LINE_BREAKS = b"\r\n"
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -481,9 +488,10 @@ def _js_identity(view, shape=None):
 def _invisible(view, shape=None):
     # Stacks with the unescapers: "\\u200b", "&#8203;" or "%E2%80%8B" between a value's
     # characters become invisible characters in one round and are dropped in the next.
-    if view.isascii() or not any(lead in view for lead in _INVISIBLE_LEADS):
+    # One search: its first bytes are few, so the engine skips ahead (fourteen finds cost more).
+    if view.isascii() or not UNICODE_FILLERS.search(view):
         return None
-    out = INVISIBLE.sub(b"", view)
+    out = UNICODE_FILLERS.sub(b"", view)
     return None if out == view else out
 
 
@@ -984,17 +992,37 @@ class SecretScrubber:
         return True
 
     def content_length(self, text):
-        """At most how many bytes of `text` a view keeps: every decoder applied ROUNDS times
-        (each only shortens), then separators and invisible characters removed. Padding made
-        of anything a view takes away (spaces, "%20", "\\u0020", "&#32;", "%2520", "\\u200b"
-        ...) counts for nothing, so it cannot stretch a value past a window measured in this."""
+        """At most how many bytes of `text` a view keeps: every decoder applied (each only
+        shortens), separators and invisible characters removed, and each base64 or hex run
+        replaced by what it decodes to (at its shortest alignment), ROUNDS times. Padding made of
+        anything a view takes away (spaces, "%20", "\\u0020", "&#32;", "%2520", "\\u200b",
+        spaces inside a base64 or hex encoding...) counts for nothing, so it cannot stretch a
+        value past a window measured in this."""
         for _ in range(ROUNDS):
             before = text
             for decode in self.decoders:
                 text = decode(text) or text
+            text = self._runs_decoded(text)
             if text == before:
                 break
-        return len(INVISIBLE.sub(b"", text.translate(None, SPREAD_SEPARATORS)))
+        # Separators only at the end: taken out earlier, they would join words into long runs
+        # that decode to noise (and a base64 character can be one: '-' in base64url).
+        return len(UNICODE_FILLERS.sub(b"", text.translate(None, SPREAD_SEPARATORS)))
+
+    def _runs_decoded(self, text):
+        """`text` with each base64 or hex run (line breaks removed, as MIME wraps base64) replaced
+        by its shortest decoding, separators left out of the comparison."""
+        source = text.translate(_URL_TO_STD, _LINE_BREAKS)
+        for run in set(_long_runs(source, _B64_CLASS, self.min_b64_run)):
+            decodings = [_decode_runs([run], 4, binascii.a2b_base64, fill=b"A")]
+            if not run.strip(_HEX_DIGITS) and len(run) >= self.min_hex_run:
+                decodings.append(_decode_runs([run], 2, binascii.unhexlify))
+            shortest = min(
+                (piece.translate(None, SPREAD_SEPARATORS) for d in decodings for piece in d.split(b"\n")),
+                key=len,
+            )
+            source = source.replace(run, shortest)
+        return source
 
     def outputs_keep_out(self, outputs):
         """Whether escapes decoded to `outputs` cannot put a value into a view that did not

@@ -501,8 +501,24 @@ def _spread(text, between):
     _spread(SECRET.encode(), b"%E2%80%8B"),
     _spread(base64.b64encode(SECRET.encode()), b"\\u200b"),
     _spread(SECRET.encode(), b"%20"),
+    # A second review: more separators, and Unicode spaces, dashes and format characters.
+    ("[" + ",".join(f'"{c}"' for c in SECRET) + "]").encode(),
+    _spread(SECRET.encode(), b"_"),
+    _spread(SECRET.encode(), b"/"),
+    _spread(SECRET.encode(), b"+"),
+    _spread(SECRET.encode(), b"|"),
+    _spread(SECRET.encode(), b"."),
+    _spread(SECRET.encode(), "\u00a0".encode()),
+    _spread(SECRET.encode(), "\u3000".encode()),
+    _spread(SECRET.encode(), "\u2013".encode()),
+    _spread(SECRET.encode(), "\u200a".encode()),
+    _spread(SECRET.encode(), "\ufe0f".encode()),
+    _spread(SECRET.encode(), "\U000e0020".encode()),
+    _spread(SECRET.encode(), "\u3164".encode()),
 ], ids=["spaces", "lines", "commas", "colons", "json-zero-width", "html-zero-width", "percent-zero-width",
-        "base64-json-zero-width", "percent-spaces"])
+        "base64-json-zero-width", "percent-spaces", "json-array-of-characters", "underscores", "slashes", "pluses",
+        "pipes", "dots", "no-break-spaces", "ideographic-spaces", "en-dashes", "hair-spaces", "variation-selectors",
+        "tag-characters", "hangul-fillers"])
 def test_a_value_spread_out_or_interleaved_with_escaped_invisibles_is_caught(form):
     from hidden_forms import DeepScrubber
     from secret_views import SecretScrubber

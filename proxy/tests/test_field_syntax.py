@@ -74,3 +74,27 @@ def test_blocks_a_response_whose_headers_break_the_grammar(addon):
     response.headers.fields = (*response.headers.fields, (b"x-echo", b"a\r\nset-cookie: b"))
     client, killed = deliver(addon, flow, response)
     assert flow.response.status_code == 502 and b"malformed response" in client
+
+
+def test_gives_an_http2_body_without_a_length_one_so_an_http1_upstream_cannot_read_past_it(addon):
+    # HTTP/2 frames a body without content-length (fetch() sends a stream so); mitmproxy would write
+    # none upstream, and an HTTP/1.1 server would read the body as a request of its own.
+    flow = h2_request(method=b"POST", path=b"/v1/charges")
+    flow.request.headers.pop("content-length", None)
+    flow.request.raw_content = b"DELETE /v1/customers/cus_1 HTTP/1.1\r\nHost: api.pay.test\r\n\r\n"
+    flow.request.headers.pop("content-length", None)
+    run(addon.request, flow)
+    assert flow.response is None
+    assert flow.request.headers["content-length"] == str(len(flow.request.raw_content))
+
+
+def test_breaks_off_a_response_whose_trailers_break_the_grammar(addon):
+    flow = h2_request()
+    run(addon.request, flow)
+    response = tutils.tresp(content=b"ok")
+    response.trailers = http.Headers([(b"x-echo", b"a\r\nset-cookie: b")])
+    flow.response = response
+    run(addon.responseheaders, flow)
+    run(addon.response, flow)
+    assert flow.error is not None and "killed" in flow.error.msg.lower()
+

@@ -71,11 +71,15 @@ def test_holds_a_small_body_whole_and_releases_it_at_the_end():
         b"".join(bytes([c]) + b"&#32;" * 1200 for c in SECRET.encode()),
         b"".join(bytes([c]) + b"%2520" * 1200 for c in SECRET.encode()),
         b"".join(bytes([c]) + b"\\u200b" * 1000 for c in SECRET.encode()),
+        # Padding inside an encoding: the window decodes base64 and hex runs to measure them.
+        base64.b64encode((" " * 6000).join(SECRET).encode()),
+        (" " * 6000).join(SECRET).encode().hex().encode(),
     ],
     ids=["base64-inside", "half-percent-encoded", "base64-spaced", "base64-padded-with-whitespace",
          "base64-padded-with-json-line-escapes", "base64-padded-with-invisible-characters", "hex-bytes-padded-with-separators",
          "value-padded-with-percent-spaces", "value-padded-with-json-spaces", "value-padded-with-html-spaces",
-         "value-padded-with-double-percent-spaces", "value-padded-with-escaped-invisible-characters"],
+         "value-padded-with-double-percent-spaces", "value-padded-with-escaped-invisible-characters",
+         "base64-of-a-value-padded-with-spaces", "hex-of-a-value-padded-with-spaces"],
 )
 def test_releases_nothing_of_a_secret_it_cannot_rewrite(form):
     form = form if isinstance(form, bytes) else form.encode()
