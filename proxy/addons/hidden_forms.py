@@ -21,7 +21,7 @@ from secret_views import UNICODE_FILLERS
 # Magic bytes at the start of a compressed stream (zlib: the four common headers). Found with
 # bytes.find, one literal at a time: far faster than one regex alternation over the body.
 RAW_MAGIC = (b"\x1f\x8b\x08", b"\x78\x01", b"\x78\x5e", b"\x78\x9c", b"\x78\xda", b"\x28\xb5\x2f\xfd", b"1AY&SY", b"\xfd7zXZ\x00")
-# Those that ASCII data can hold: the others need a byte above 0x7f (as invisible characters do).
+# Those that ASCII data can hold: the others need a byte above 0x7f (as Unicode fillers do).
 RAW_MAGIC_ASCII = tuple(m for m in RAW_MAGIC if m.isascii())
 # The same, base64- or base64url-encoded, at the start of a run of at least 24 characters. The
 # prefixes are found first (a literal search, fast); the run is matched only where one starts.

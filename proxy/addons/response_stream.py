@@ -20,16 +20,14 @@ import re
 from body_decoding import UndecodableBody
 from secret_views import SPREAD_SEPARATORS, UNICODE_FILLERS
 
-# What the views drop and a mirror could repeat to stretch a value: whitespace, NUL, hex
-# separators (single bytes, deleted by one translate), JSON escapes of line breaks, '0x'
-# prefixes, and invisible characters in UTF-8. Deleting them in that order can delete more than
-# a view would ("0 x" becomes "0x"), which only holds more back: it never counts too much.
-DROPPED_BYTES = SPREAD_SEPARATORS
+# What the views drop and a mirror could repeat to stretch a value, besides the separators and
+# fillers secret_views defines: JSON escapes of line breaks and '0x' prefixes. Deleting them
+# after the separators can delete more than a view would ("0 x" becomes "0x"), which only holds
+# more back: it never counts too much.
 DROPPED_PAIRS = (b"\\n", b"\\r", b"\\t", b"0x", b"0X")
-DROPPED_FILLERS = UNICODE_FILLERS
 STEP = 64 << 10
-# A large decoded chunk (an HTTP/2 frame can be 1 MiB) is checked in slices of this size: the
-# scrubber makes many passes over what it checks, and a slice stays in the processor's cache.
+# A large decoded chunk (a compressed frame inflates to several MiB) is checked in slices of this
+# size: the scrubber makes many passes over what it checks, and a slice stays in the cache.
 SLICE = 256 << 10
 # Unreleased text past the window never grows beyond this in real data; the cap also bounds the
 # rescans of a body that pads to keep the window from filling.
@@ -137,10 +135,10 @@ class ResponseStream:
 
 def _kept_by_views(text):
     """How many bytes of `text` count towards the window: at most as many as a view keeps."""
-    text = text.translate(None, DROPPED_BYTES)
+    text = text.translate(None, SPREAD_SEPARATORS)
     for pair in DROPPED_PAIRS:
         if pair in text:
             text = text.replace(pair, b"")
     if not text.isascii():
-        text = DROPPED_FILLERS.sub(b"", text)
+        text = UNICODE_FILLERS.sub(b"", text)
     return len(text)
