@@ -134,7 +134,8 @@ class ResponseStream:
 
 
 def _kept_by_views(text):
-    """How many bytes of `text` count towards the window: at most as many as a view keeps."""
+    """A cheap upper bound of what `text` keeps, no less than content_length says: where it is
+    already short of the window, the decoded measure (the one that decides) is not needed."""
     text = text.translate(None, SPREAD_SEPARATORS)
     for pair in DROPPED_PAIRS:
         if pair in text:
