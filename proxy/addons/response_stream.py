@@ -134,8 +134,8 @@ class ResponseStream:
 
 
 def _kept_by_views(text):
-    """A cheap upper bound of what `text` keeps, no less than content_length says: where it is
-    already short of the window, the decoded measure (the one that decides) is not needed."""
+    """A cheap count of what `text` keeps: where it is already short of the window, the decoded
+    measure is not needed; where it is not, the smaller of the two counts."""
     text = text.translate(None, SPREAD_SEPARATORS)
     for pair in DROPPED_PAIRS:
         if pair in text:
