@@ -633,12 +633,14 @@ class _Shape:
     Decoders leave facts here too: `facts` about this view, and `outputs`, by the id of a view
     they derived from this one, that view and the outputs of the escapes replaced to make it."""
 
-    __slots__ = ("s", "view", "_holds", "_runs", "_leads", "facts", "outputs")
+    __slots__ = ("s", "view", "_holds", "_spread", "_spread_hit", "_runs", "_leads", "facts", "outputs")
 
     def __init__(self, scrubber, view):
         self.s = scrubber
         self.view = view
         self._holds = None
+        self._spread = None
+        self._spread_hit = None
         self._runs = {}
         self._leads = None
         self.facts = {}
@@ -647,8 +649,30 @@ class _Shape:
     @property
     def holds(self):
         if self._holds is None:
-            self._holds = self.s.holds(self.view)
+            # Deleting bytes keeps a substring whole: a view that holds a middle has that middle
+            # without separators in its spread view. Where every needle has such a spread form
+            # and none is there, the view holds none, and the spread check (which shows() makes
+            # anyway) has spared the searches for the needles themselves.
+            if SHORTCUTS and self.s.spread_covers_needles and not self.spread_hit:
+                self._holds = False
+            else:
+                self._holds = self.s.holds(self.view)
         return self._holds
+
+    @property
+    def spread(self):
+        """The view with SPREAD_SEPARATORS removed."""
+        if self._spread is None:
+            self._spread = self.view.translate(None, SPREAD_SEPARATORS)
+        return self._spread
+
+    @property
+    def spread_hit(self):
+        """Whether the spread view holds a spread needle (whether or not the view had separators)."""
+        if self._spread_hit is None:
+            spread = self.spread
+            self._spread_hit = any(n in spread for n in self.s.spread_needles)
+        return self._spread_hit
 
     def runs(self, kind):
         if not SHORTCUTS:
@@ -898,6 +922,8 @@ class SecretScrubber:
         # Each middle with the separators removed, as the spread view shows it; one that loses
         # too much to them would match by chance and is left to the other checks.
         self.spread_needles = [n for n in (m.translate(None, SPREAD_SEPARATORS) for m in raw_middles) if len(n) >= MIN_CORE]
+        # Whether each needle has its spread form among spread_needles (_Shape.holds).
+        self.spread_covers_needles = bool(self.needles) and len(self.needles) == len(self.spread_needles)
 
         shortest = min((len(m) for m in raw_middles), default=MIDDLE_MIN)
         # Runs shorter than these floors are left alone even for short values: every word of
@@ -951,10 +977,8 @@ class SecretScrubber:
         shape = shape or _Shape(self, view)
         if shape.holds:
             return True
-        if self.spread_needles:
-            spread = view.translate(None, SPREAD_SEPARATORS)
-            if len(spread) < len(view) and any(n in spread for n in self.spread_needles):
-                return True
+        if self.spread_needles and len(shape.spread) < len(view) and shape.spread_hit:
+            return True
         if not shape.runs("any"):
             return False
         if shape.runs("hex"):
