@@ -25,7 +25,10 @@ from secret_views import SPREAD_SEPARATORS, UNICODE_FILLERS
 # after the separators can delete more than a view would ("0 x" becomes "0x"), which only holds
 # more back: it never counts too much.
 DROPPED_PAIRS = (b"\\n", b"\\r", b"\\t", b"0x", b"0X")
-STEP = 64 << 10
+# New bytes gathered before a check. Each check costs a fixed part (a decoded measure of the
+# window's tail, setting up the views) besides its passes over the bytes: gathering the 64 KiB
+# reads of an upstream into 256 KiB spends a quarter of that (bench: 50 MiB scrubbed 12% faster).
+STEP = 256 << 10
 # A large decoded chunk (a compressed frame inflates to several MiB) is checked in slices of this
 # size: the scrubber makes many passes over what it checks, and a slice stays in the cache.
 SLICE = 256 << 10

@@ -31,6 +31,7 @@ from mitmproxy.test import tflow, tutils
 
 import airlock_egress
 import execution_identity
+import response_stream
 from conftest import EXEC, KEY, SECRET, auth, connect_to, deliver, flow_to, run
 
 NAME = "PAY_API_TOKEN"
@@ -219,10 +220,10 @@ def test_control_the_views_do_see_newline_escaped_base64_when_held_whole(addon):
 
 def test_separator_padded_hex_cannot_outrun_the_streaming_window(addon):
     """':' '-' ',' (and '0x') are dropped by the hex views but are not whitespace, so they count
-    towards the overlap window. ~100 KB of ':' between hex bytes (more than window + STEP) means
-    no single check ever holds more than one byte of the value; the client strips ':' and
-    unhexlifies. The same body under 1 MiB is blocked (control above)."""
-    body = b"x" * (1 << 20) + hex_with_separators(100_000)
+    towards the overlap window. More ':' between hex bytes than window + STEP means no single
+    check ever holds more than one byte of the value; the client strips ':' and unhexlifies.
+    The same body under 1 MiB is blocked (control above)."""
+    body = b"x" * (1 << 20) + hex_with_separators(response_stream.STEP + 40_000)
     flow, client, killed = big_stream(addon, body)
     recovered = bytes.fromhex(client[1 << 20:].replace(b":", b"").decode("ascii", "ignore"))
     assert killed or SECRET.encode() not in recovered
@@ -231,7 +232,7 @@ def test_separator_padded_hex_cannot_outrun_the_streaming_window(addon):
 def test_newline_escaped_base64_cannot_outrun_the_streaming_window(addon):
     """extracted() drops the two-byte JSON escapes '\\n' and '\\r' from base64 runs; they are not
     whitespace either. JSON.parse() then atob() (which skips whitespace) gives the value."""
-    body = b"x" * (1 << 20) + b'{"echo":"' + b64_with_json_newlines(40_000) + b'"}'
+    body = b"x" * (1 << 20) + b'{"echo":"' + b64_with_json_newlines(response_stream.STEP // 2 + 20_000) + b'"}'
     flow, client, killed = big_stream(addon, body)
     tail = client[1 << 20:]
     recovered = base64.b64decode(tail[9:-2].replace(b"\\n", b"")) if tail.startswith(b'{"echo":"') else b""
