@@ -633,13 +633,13 @@ class _Shape:
     Decoders leave facts here too: `facts` about this view, and `outputs`, by the id of a view
     they derived from this one, that view and the outputs of the escapes replaced to make it."""
 
-    __slots__ = ("s", "view", "_holds", "_spread", "_spread_hit", "_runs", "_leads", "facts", "outputs")
+    __slots__ = ("s", "view", "_holds", "_spread_removed", "_spread_hit", "_runs", "_leads", "facts", "outputs")
 
     def __init__(self, scrubber, view):
         self.s = scrubber
         self.view = view
         self._holds = None
-        self._spread = None
+        self._spread_removed = None
         self._spread_hit = None
         self._runs = {}
         self._leads = None
@@ -659,19 +659,25 @@ class _Shape:
                 self._holds = self.s.holds(self.view)
         return self._holds
 
+    def _spread_check(self):
+        # The spread view itself is not kept: a shape lives as long as its view, and a copy of
+        # each view would double what a round of views holds.
+        spread = self.view.translate(None, SPREAD_SEPARATORS)
+        self._spread_removed = len(spread) < len(self.view)
+        self._spread_hit = any(n in spread for n in self.s.spread_needles)
+
     @property
-    def spread(self):
-        """The view with SPREAD_SEPARATORS removed."""
-        if self._spread is None:
-            self._spread = self.view.translate(None, SPREAD_SEPARATORS)
-        return self._spread
+    def spread_removed(self):
+        """Whether the view has any SPREAD_SEPARATORS byte."""
+        if self._spread_removed is None:
+            self._spread_check()
+        return self._spread_removed
 
     @property
     def spread_hit(self):
         """Whether the spread view holds a spread needle (whether or not the view had separators)."""
         if self._spread_hit is None:
-            spread = self.spread
-            self._spread_hit = any(n in spread for n in self.s.spread_needles)
+            self._spread_check()
         return self._spread_hit
 
     def runs(self, kind):
@@ -977,7 +983,7 @@ class SecretScrubber:
         shape = shape or _Shape(self, view)
         if shape.holds:
             return True
-        if self.spread_needles and len(shape.spread) < len(view) and shape.spread_hit:
+        if self.spread_needles and shape.spread_removed and shape.spread_hit:
             return True
         if not shape.runs("any"):
             return False
