@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 
+import hyperframe.frame
 from h2.settings import SettingCodes
 from mitmproxy import exceptions, hooks, master, options
 from mitmproxy.addons import core, disable_h2c, errorcheck, next_layer, proxyserver, termlog, tlsconfig
@@ -84,6 +85,28 @@ def ack_at_once():
     ConnectionHandler.server_event = server_event
 
 
+def cheap_frame_repr():
+    """A DATA frame's repr hexlifies only the bytes it shows. h2 4.1 formats repr(frame) of every
+    frame it receives for a trace line, even with logging off, and hyperframe 6 built it from a
+    copy of the whole body hexlified, then cut to 20 digits: for 256 KiB frames ~35 ms of CPU per
+    50 MiB received (cProfile of the proxy under npm run bench:egress). The text is the same."""
+    frame = hyperframe.frame
+    if getattr(frame.DataFrame._body_repr, "airlock_tuned", False):
+        return
+
+    def _body_repr(self):
+        # What _raw_data_repr(self.serialize_body()) shows: its first 10 bytes, "..." if longer.
+        padding = self.serialize_padding_data()
+        head = (padding + bytes(self.data[:10]) + b"\0" * min(self.pad_length, 10))[:10]
+        whole = len(padding) + len(self.data) + self.pad_length
+        if not whole:
+            return "None"
+        return "<hex:" + head.hex() + ("..." if whole > 10 else "") + ">"
+
+    _body_repr.airlock_tuned = True
+    frame.DataFrame._body_repr = _body_repr
+
+
 def stock_addons():
     """The stock addons kept: logging, option checks, the listener, layer choice and TLS."""
     return [
@@ -100,6 +123,7 @@ def stock_addons():
 async def main(settings):
     ack_at_once()
     tune_http2()
+    cheap_frame_repr()
     opts = options.Options()
     proxy = master.Master(opts)
     proxy.addons.add(*stock_addons())

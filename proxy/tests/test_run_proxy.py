@@ -43,3 +43,26 @@ def test_every_http2_connection_offers_a_wide_window_and_large_frames():
     assert announced[SettingCodes.INITIAL_WINDOW_SIZE] == run_proxy.STREAM_WINDOW
     assert announced[SettingCodes.MAX_FRAME_SIZE] == run_proxy.MAX_FRAME
     assert peer.outbound_flow_control_window == run_proxy.CONNECTION_WINDOW
+
+
+def test_a_data_frame_repr_is_what_hyperframe_shows_without_hexlifying_the_body(monkeypatch):
+    import binascii
+
+    import hyperframe.frame as frame
+
+    run_proxy.cheap_frame_repr()
+    run_proxy.cheap_frame_repr()  # twice is once
+    frames = []
+    for data in (b"", b"a", b"0123456789", b"0123456789a", bytes(range(256)) * 1024):
+        for pad in (0, 3, 20):
+            f = frame.DataFrame(1, data=data, flags=["PADDED"] if pad else [])
+            f.pad_length = pad
+            frames.append(f)
+        frames.append(frame.DataFrame(1, data=memoryview(data)))
+    # As hyperframe's own _body_repr has it.
+    expected = [frame._raw_data_repr(bytes(f.serialize_body())) for f in frames]
+    hexlified, hexlify = [], binascii.hexlify
+    monkeypatch.setattr(frame.binascii, "hexlify", lambda b: hexlified.append(len(b)) or hexlify(b))
+    assert [f._body_repr() for f in frames] == expected
+    assert repr(frames[-1]).endswith("<hex:00010203040506070809...>")
+    assert hexlified == []
